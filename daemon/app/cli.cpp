@@ -1,0 +1,312 @@
+#include "app/cli.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/daemon.hpp"
+#include "app/demo.hpp"
+#include "config/config.hpp"
+#include "core/duration.hpp"
+#include "probes/probe.hpp"
+#include "runtime/curl_multi.hpp"
+
+namespace pantau {
+
+namespace {
+
+constexpr const char* default_config = "/etc/pantau/pantau.yaml";
+
+const char* usage_main = R"(Pantau watches a city's public services and tells the right people.
+
+Usage:
+  pantau run [--config FILE]        run the daemon (default config /etc/pantau/pantau.yaml)
+  pantau demo [--listen ADDR]       run on a built-in simulated municipality
+  pantau check-config FILE          validate a configuration file
+  pantau probe URL [options]        probe a URL once and print what was seen
+  pantau --version                  print the version
+
+Run "pantau COMMAND --help" for a command's options.
+)";
+
+const char* usage_run = R"(Usage: pantau run [--config FILE] [--log-level LEVEL]
+
+Runs the daemon. SIGHUP or POST /-/reload re-reads the configuration; an invalid file is
+reported and the running configuration kept. SIGTERM stops it.
+
+  --config FILE      configuration file (default /etc/pantau/pantau.yaml)
+  --log-level LEVEL  trace, debug, info (default), warn, error
+)";
+
+const char* usage_demo = R"(Usage: pantau demo [--listen ADDR] [--dir DIR] [--for DURATION]
+
+Starts a simulated municipality on loopback (a few agencies and their services; one goes
+down about 20 s after start and recovers 30 s later, one answers slowly) and watches it.
+Open the printed address for the status page and /metrics.
+
+  --listen ADDR   where Pantau listens (default 127.0.0.1:9470; 127.0.0.1:0 for any port)
+  --dir DIR       folder for the generated configuration and state (default ./pantau-demo)
+  --for DURATION  stop after this long, e.g. 90s (default: until Ctrl-C)
+)";
+
+const char* usage_check = R"(Usage: pantau check-config FILE
+
+Exits 0 when FILE is a valid configuration; otherwise prints FILE:LINE:COL: message on
+stderr and exits 1.
+)";
+
+const char* usage_probe = R"(Usage: pantau probe URL [options]
+
+Runs one HTTP(S) probe and prints what it saw. Exit 0 when it succeeded, 1 when not.
+
+  --expect-status CODES     comma-separated accepted codes (default: any 2xx)
+  --body-contains TEXT      require TEXT in the body (repeatable)
+  --body-not-contains TEXT  fail when TEXT is in the body (repeatable)
+  --max-latency DURATION    fail when slower, e.g. 3s
+  --cert-min-days N         fail when the certificate expires sooner
+  --timeout DURATION        give up after this long (default 10s)
+  --method METHOD           HTTP method (default GET)
+  --header 'Name: value'    extra request header (repeatable)
+  --ca-file FILE            trust this CA bundle
+  --insecure                do not verify TLS certificates
+  --no-follow               do not follow redirects
+)";
+
+bool wants_help(const std::vector<std::string_view>& args) {
+    for (std::string_view a : args) {
+        if (a == "--help" || a == "-h") {
+            return true;
+        }
+    }
+    return false;
+}
+
+int usage_error(const char* usage, const std::string& message) {
+    std::fprintf(stderr, "pantau: %s\n\n%s", message.c_str(), usage);
+    return 2;
+}
+
+std::optional<spdlog::level::level_enum> parse_level(std::string_view s) {
+    const auto level = spdlog::level::from_str(std::string(s));
+    if (level == spdlog::level::off && s != "off") {
+        return std::nullopt;
+    }
+    return level;
+}
+
+int cmd_run(const std::vector<std::string_view>& args) {
+    if (wants_help(args)) {
+        std::fputs(usage_run, stdout);
+        return 0;
+    }
+    daemon_options opts;
+    opts.config_path = default_config;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--config" && i + 1 < args.size()) {
+            opts.config_path = std::string(args[++i]);
+        } else if (args[i] == "--log-level" && i + 1 < args.size()) {
+            auto level = parse_level(args[++i]);
+            if (!level) {
+                return usage_error(usage_run, "unknown log level " + std::string(args[i]));
+            }
+            spdlog::set_level(*level);
+        } else {
+            return usage_error(usage_run, "unexpected argument " + std::string(args[i]));
+        }
+    }
+    return run_daemon(opts);
+}
+
+int cmd_demo(const std::vector<std::string_view>& args) {
+    if (wants_help(args)) {
+        std::fputs(usage_demo, stdout);
+        return 0;
+    }
+    demo_options opts;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--listen" && i + 1 < args.size()) {
+            opts.listen = std::string(args[++i]);
+        } else if (args[i] == "--dir" && i + 1 < args.size()) {
+            opts.dir = std::string(args[++i]);
+        } else if (args[i] == "--for" && i + 1 < args.size()) {
+            auto d = parse_duration(args[++i]);
+            if (!d) {
+                return usage_error(usage_demo, "invalid duration " + std::string(args[i]) +
+                                                   " (write e.g. 90s or 5m)");
+            }
+            opts.run_for = *d;
+        } else {
+            return usage_error(usage_demo, "unexpected argument " + std::string(args[i]));
+        }
+    }
+    return run_demo(opts);
+}
+
+int cmd_check_config(const std::vector<std::string_view>& args) {
+    if (wants_help(args)) {
+        std::fputs(usage_check, stdout);
+        return 0;
+    }
+    if (args.size() != 1) {
+        return usage_error(usage_check, "check-config needs exactly one FILE");
+    }
+    auto loaded = load_config_file(std::string(args[0]));
+    if (auto* err = std::get_if<config_error>(&loaded)) {
+        std::fprintf(stderr, "%s\n", err->to_string().c_str());
+        return 1;
+    }
+    const config& cfg = std::get<config>(loaded);
+    std::size_t checks = 0;
+    for (const auto& s : cfg.services) {
+        checks += s.checks.size();
+    }
+    std::printf("%s: OK (%zu agencies, %zu services, %zu checks)\n", std::string(args[0]).c_str(),
+                cfg.agencies.size(), cfg.services.size(), checks);
+    return 0;
+}
+
+std::string seconds_text(std::chrono::nanoseconds d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", std::chrono::duration<double>(d).count());
+    return buf;
+}
+
+int cmd_probe(const std::vector<std::string_view>& args) {
+    if (wants_help(args)) {
+        std::fputs(usage_probe, stdout);
+        return 0;
+    }
+    http_check spec;
+    duration timeout{10000};
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view a = args[i];
+        const bool has_value = i + 1 < args.size();
+        auto value = [&]() { return std::string(args[++i]); };
+        if (a == "--expect-status" && has_value) {
+            std::string list = value();
+            std::size_t pos = 0;
+            while (pos <= list.size()) {
+                const std::size_t comma = std::min(list.find(',', pos), list.size());
+                const std::string item = list.substr(pos, comma - pos);
+                char* end = nullptr;
+                const long code = std::strtol(item.c_str(), &end, 10);
+                if (item.empty() || *end != '\0' || code < 100 || code > 599) {
+                    return usage_error(usage_probe, "invalid status code \"" + item +
+                                                        "\" (write e.g. 200,301)");
+                }
+                spec.expect.status.push_back(static_cast<int>(code));
+                pos = comma + 1;
+            }
+        } else if (a == "--body-contains" && has_value) {
+            spec.expect.body_contains.push_back(value());
+        } else if (a == "--body-not-contains" && has_value) {
+            spec.expect.body_not_contains.push_back(value());
+        } else if ((a == "--max-latency" || a == "--timeout") && has_value) {
+            const std::string text = value();
+            auto d = parse_duration(text);
+            if (!d || d->count() == 0) {
+                return usage_error(usage_probe,
+                                   "invalid duration \"" + text + "\" (write e.g. 500ms or 3s)");
+            }
+            (a == "--timeout" ? timeout : spec.expect.max_latency.emplace()) = *d;
+        } else if (a == "--cert-min-days" && has_value) {
+            spec.expect.cert_min_days = std::atoi(value().c_str());
+        } else if (a == "--method" && has_value) {
+            spec.method = value();
+        } else if (a == "--header" && has_value) {
+            const std::string h = value();
+            const auto colon = h.find(':');
+            if (colon == std::string::npos) {
+                return usage_error(usage_probe, "header must look like 'Name: value'");
+            }
+            std::string v = h.substr(colon + 1);
+            v.erase(0, v.find_first_not_of(' '));
+            spec.headers.emplace_back(h.substr(0, colon), v);
+        } else if (a == "--ca-file" && has_value) {
+            spec.ca_file = value();
+        } else if (a == "--insecure") {
+            spec.tls_verify = false;
+        } else if (a == "--no-follow") {
+            spec.follow_redirects = false;
+        } else if (!a.empty() && a[0] != '-' && spec.url.empty()) {
+            spec.url = std::string(a);
+        } else {
+            return usage_error(usage_probe, "unexpected argument " + std::string(a));
+        }
+    }
+    if (spec.url.rfind("http://", 0) != 0 && spec.url.rfind("https://", 0) != 0) {
+        return usage_error(usage_probe, "probe needs a URL starting with http:// or https://");
+    }
+    boost::asio::io_context io;
+    curl_multi curl(io);
+    probe_context ctx{io, curl};
+    std::unique_ptr<probe> p = make_probe(ctx, check_spec{spec});
+    std::optional<probe_result> result;
+    p->async_run(timeout, [&result](probe_result r) { result = std::move(r); });
+    io.run();
+    if (!result) {
+        std::fprintf(stderr, "pantau: probe did not complete\n");
+        return 1;
+    }
+    const bool ok = result->status == probe_status::success;
+    std::printf("url: %s\n", spec.url.c_str());
+    std::printf("result: %s\n", ok ? "success" : "failure");
+    std::printf("reason: %s\n", result->reason.c_str());
+    if (result->http_status_code) {
+        std::printf("status: %d\n", *result->http_status_code);
+    }
+    std::printf("duration_seconds: %s\n", seconds_text(result->elapsed).c_str());
+    if (result->phases) {
+        const http_phases& ph = *result->phases;
+        std::printf("phases: resolve=%s connect=%s tls=%s processing=%s transfer=%s\n",
+                    seconds_text(ph.resolve).c_str(), seconds_text(ph.connect).c_str(),
+                    seconds_text(ph.tls).c_str(), seconds_text(ph.processing).c_str(),
+                    seconds_text(ph.transfer).c_str());
+    }
+    if (result->cert_earliest_expiry) {
+        const std::time_t t = std::chrono::system_clock::to_time_t(*result->cert_earliest_expiry);
+        char buf[32];
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        std::printf("cert_earliest_expiry: %s\n", buf);
+    }
+    return ok ? 0 : 1;
+}
+
+} // namespace
+
+int cli_main(int argc, char** argv) {
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(usage_main, args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version" || args[0] == "version") {
+        std::printf("pantau %s\n", PANTAU_VERSION);
+        return 0;
+    }
+    const std::string_view command = args[0];
+    args.erase(args.begin());
+    if (command == "run") {
+        return cmd_run(args);
+    }
+    if (command == "demo") {
+        return cmd_demo(args);
+    }
+    if (command == "check-config") {
+        return cmd_check_config(args);
+    }
+    if (command == "probe") {
+        return cmd_probe(args);
+    }
+    return usage_error(usage_main, "unknown command \"" + std::string(command) + "\"");
+}
+
+} // namespace pantau

@@ -1,0 +1,211 @@
+#include "app/daemon.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "config/config.hpp"
+#include "runtime/curl_multi.hpp"
+#include "runtime/monitor.hpp"
+#include "web/http_server.hpp"
+#include "web/metrics.hpp"
+#include "web/status_page.hpp"
+
+namespace pantau {
+
+namespace {
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+bool token_matches(const std::string& expected, std::string_view authorization) {
+    constexpr std::string_view prefix = "Bearer ";
+    if (expected.empty() || authorization.substr(0, prefix.size()) != prefix) {
+        return false;
+    }
+    const std::string_view given = authorization.substr(prefix.size());
+    if (given.size() != expected.size()) {
+        return false;
+    }
+    return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+class daemon_app {
+public:
+    daemon_app(const daemon_options& options, config initial)
+        : options_(options), config_(std::move(initial)), curl_(io_),
+          monitor_(io_, curl_, std::random_device{}()), metrics_(monitor_), server_(io_),
+          signals_(io_, SIGINT, SIGTERM, SIGHUP), deadline_(io_) {}
+
+    int run() {
+        monitor_.apply(config_);
+        metrics_.set_reload_result(true, unix_now());
+        add_routes();
+        const std::string listen = options_.listen_override.value_or(config_.listen);
+        if (auto ec = server_.listen(listen)) {
+            spdlog::critical("cannot listen on {}: {}", listen, ec.message());
+            return 1;
+        }
+        const auto ep = server_.local_endpoint();
+        const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
+                                                        : ep.address().to_string();
+        base_url_ = "http://" + host + ":" + std::to_string(ep.port());
+        spdlog::info("pantau {} watching {} checks of {} services; listening on {} "
+                     "(status page /, metrics /metrics)",
+                     PANTAU_VERSION, monitor_.check_count(), monitor_.services().size(),
+                     base_url_);
+        if (options_.on_listening) {
+            options_.on_listening(base_url_);
+        }
+        wait_signal();
+        if (options_.run_for) {
+            deadline_.expires_after(*options_.run_for);
+            deadline_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) {
+                    spdlog::info("run time elapsed; stopping");
+                    shutdown();
+                }
+            });
+        }
+        monitor_.start();
+        ready_ = true;
+        io_.run();
+        spdlog::info("pantau stopped");
+        return 0;
+    }
+
+private:
+    void wait_signal() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+            if (ec) {
+                return;
+            }
+            if (signo == SIGHUP) {
+                reload("SIGHUP");
+                wait_signal();
+                return;
+            }
+            spdlog::info("received signal {}; stopping", signo);
+            shutdown();
+        });
+    }
+
+    void shutdown() {
+        ready_ = false;
+        monitor_.stop();
+        server_.stop();
+        signals_.cancel();
+        deadline_.cancel();
+        // Anything left (curl timers of abandoned transfers) must not keep us alive.
+        io_.stop();
+    }
+
+    // Returns an error message, empty on success.
+    std::string reload(std::string_view trigger) {
+        auto loaded = load_config_file(options_.config_path);
+        if (auto* err = std::get_if<config_error>(&loaded)) {
+            const std::string msg = err->to_string();
+            spdlog::error("reload ({}) rejected, keeping the running configuration: {}", trigger,
+                          msg);
+            metrics_.set_reload_result(false, unix_now());
+            return msg;
+        }
+        config next = std::move(std::get<config>(loaded));
+        if (next.listen != config_.listen && !options_.listen_override) {
+            spdlog::warn("reload: listen changed to {}; restart to apply it", next.listen);
+        }
+        monitor_.apply(next);
+        config_ = std::move(next);
+        metrics_.set_reload_result(true, unix_now());
+        spdlog::info("configuration reloaded ({}): {} checks of {} services", trigger,
+                     monitor_.check_count(), monitor_.services().size());
+        return {};
+    }
+
+    void add_routes() {
+        server_.route("/metrics", [this](const http_request&, http_response& res) {
+            res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            res.body = metrics_.render();
+        });
+        server_.route("/-/healthy", [](const http_request&, http_response& res) {
+            res.body = "Pantau is Healthy.\n";
+        });
+        server_.route("/-/ready", [this](const http_request&, http_response& res) {
+            if (ready_) {
+                res.body = "Pantau is Ready.\n";
+            } else {
+                res.status = 503;
+                res.body = "Pantau is not ready.\n";
+            }
+        });
+        server_.route("/-/reload", [this](const http_request& req, http_response& res) {
+            if (req.method != "POST") {
+                res.status = 405;
+                res.headers.emplace_back("Allow", "POST");
+                res.body = "use POST\n";
+                return;
+            }
+            if (!token_matches(config_.admin_token, req.header("Authorization"))) {
+                res.status = 401;
+                res.headers.emplace_back("WWW-Authenticate", "Bearer");
+                res.body = config_.admin_token.empty()
+                               ? "reload over HTTP needs admin_token in the configuration\n"
+                               : "missing or wrong bearer token\n";
+                return;
+            }
+            const std::string err = reload("HTTP");
+            if (!err.empty()) {
+                res.status = 400;
+                res.body = err + "\n";
+                return;
+            }
+            res.body = "reloaded\n";
+        });
+        server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
+            res.content_type = "application/json";
+            res.body = services_json(monitor_).dump(2);
+        });
+        server_.route("/", [this](const http_request& req, http_response& res) {
+            if (req.path != "/") {
+                res.status = 404;
+                res.body = "not found\n";
+                return;
+            }
+            res.content_type = "text/html; charset=utf-8";
+            res.body = render_status_page(monitor_);
+        });
+    }
+
+    const daemon_options& options_;
+    config config_;
+    boost::asio::io_context io_{1};
+    curl_multi curl_;
+    monitor monitor_;
+    metrics_endpoint metrics_;
+    http_server server_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer deadline_;
+    std::string base_url_;
+    bool ready_ = false;
+};
+
+} // namespace
+
+int run_daemon(const daemon_options& options) {
+    auto loaded = load_config_file(options.config_path);
+    if (auto* err = std::get_if<config_error>(&loaded)) {
+        spdlog::critical("{}", err->to_string());
+        return 2;
+    }
+    daemon_app app(options, std::move(std::get<config>(loaded)));
+    return app.run();
+}
+
+} // namespace pantau

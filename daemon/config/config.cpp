@@ -1,0 +1,1399 @@
+#include "config/config.hpp"
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <regex>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+namespace pantau {
+
+std::string config_error::to_string() const {
+    std::string out = where.file;
+    out += ':';
+    out += std::to_string(where.line);
+    out += ':';
+    out += std::to_string(where.column);
+    out += ": ";
+    out += message;
+    return out;
+}
+
+namespace {
+
+// Carries the first problem from deep inside the walk to the loader boundary; it never
+// leaves this file (load_config_text catches it).
+struct load_failure {
+    config_error error;
+};
+
+constexpr std::string_view duration_hint = "write a number with a unit, e.g. 500ms, 30s, 5m, 2h";
+constexpr std::string_view id_hint = "ids must match [a-z0-9][a-z0-9_-]* (lowercase letters, "
+                                     "digits, \"-\" and \"_\", starting with a letter or digit)";
+
+// One key of a mapping with a fixed set of allowed keys.
+struct field {
+    std::string_view name;
+    YAML::Node key;   // the key node, for positions
+    YAML::Node value; // the value node; Null when `key:` has nothing after it
+    bool present = false;
+};
+
+template <std::size_t N>
+using field_names = std::array<std::string_view, N>;
+
+template <std::size_t N>
+using fields = std::array<field, N>;
+
+// Quotes a value for a message, shortening very long ones.
+std::string quoted(std::string_view text) {
+    constexpr std::size_t max_shown = 80;
+    std::string out = "\"";
+    if (text.size() > max_shown) {
+        out += text.substr(0, max_shown);
+        out += "...";
+    } else {
+        out += text;
+    }
+    out += '"';
+    return out;
+}
+
+std::string quoted_list(std::string_view a, std::string_view b) {
+    return quoted(a) + " and " + quoted(b);
+}
+
+// Levenshtein distance; keys and names are short, so the O(n*m) table is fine.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    std::iota(row.begin(), row.end(), std::size_t{0});
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            const std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+            row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// The candidate closest to `name`, when it is close enough to be a likely typo.
+template <typename Range>
+std::optional<std::string_view> closest(std::string_view name, const Range& candidates) {
+    const std::size_t limit = name.size() <= 4 ? 1 : 2;
+    std::optional<std::string_view> best;
+    std::size_t best_distance = limit + 1;
+    for (const auto& candidate : candidates) {
+        const std::string_view c{candidate};
+        const std::size_t d = edit_distance(name, c);
+        if (d < best_distance) {
+            best_distance = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+template <typename Range>
+std::string joined(const Range& names, std::size_t max_shown = 20) {
+    std::string out;
+    std::size_t shown = 0;
+    for (const auto& name : names) {
+        if (shown == max_shown) {
+            out += ", ...";
+            break;
+        }
+        if (shown > 0) {
+            out += ", ";
+        }
+        out += std::string_view{name};
+        ++shown;
+    }
+    return out;
+}
+
+bool is_valid_id(std::string_view id) {
+    if (id.empty()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        const char c = id[i];
+        const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '-' && c != '_'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A valid id that looks like `id`, for "e.g." in messages: "Akta Online" -> "akta-online";
+// `fallback` when nothing of `id` can be kept.
+std::string id_suggestion(std::string_view id, std::string_view fallback) {
+    std::string out;
+    for (const char c : id) {
+        if (c >= 'A' && c <= 'Z') {
+            out += static_cast<char>(c - 'A' + 'a');
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+            out += c;
+        } else if (!out.empty() && out.back() != '-') {
+            out += '-';
+        }
+    }
+    while (!out.empty() && (out.front() == '-' || out.front() == '_')) {
+        out.erase(out.begin());
+    }
+    while (!out.empty() && out.back() == '-') {
+        out.pop_back();
+    }
+    return is_valid_id(out) ? out : std::string{fallback};
+}
+
+bool is_env_name(std::string_view name) {
+    if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
+        return false;
+    }
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    });
+}
+
+// RFC 9110 token characters, for methods and header names.
+bool is_token(std::string_view text) {
+    constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+    return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               extra.find(c) != std::string_view::npos;
+    });
+}
+
+bool is_digits(std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_port(std::string_view text) {
+    if (!is_digits(text) || text.size() > 5) {
+        return false;
+    }
+    unsigned port = 0;
+    std::from_chars(text.data(), text.data() + text.size(), port);
+    return port <= 65535;
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+    if (text.size() < prefix.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+        const char c =
+            text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] - 'A' + 'a') : text[i];
+        if (c != prefix[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// host or [ipv6], optionally followed by :port (required when `port_required`).
+bool is_host_port(std::string_view text, bool port_required) {
+    std::string_view host;
+    std::string_view rest;
+    if (!text.empty() && text.front() == '[') {
+        const std::size_t close = text.find(']');
+        if (close == std::string_view::npos || close == 1) {
+            return false;
+        }
+        host = text.substr(1, close - 1);
+        rest = text.substr(close + 1);
+        if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+            return false;
+        }
+    } else {
+        const std::size_t colon = text.find(':');
+        host = text.substr(0, colon);
+        rest = colon == std::string_view::npos ? std::string_view{} : text.substr(colon);
+        if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '.' || c == '_' || c == '%';
+            })) {
+            return false;
+        }
+    }
+    if (rest.empty()) {
+        return !port_required;
+    }
+    return rest.front() == ':' && is_port(rest.substr(1));
+}
+
+bool is_http_url(std::string_view url) {
+    std::string_view rest;
+    if (iequals_prefix(url, "http://")) {
+        rest = url.substr(7);
+    } else if (iequals_prefix(url, "https://")) {
+        rest = url.substr(8);
+    } else {
+        return false;
+    }
+    if (std::any_of(url.begin(), url.end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+        return false;
+    }
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    const std::size_t at = authority.rfind('@');
+    if (at != std::string_view::npos) {
+        authority = authority.substr(at + 1);
+    }
+    return is_host_port(authority, false);
+}
+
+std::string_view describe(const YAML::Node& node) {
+    switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return "a single value";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    }
+    return "something else";
+}
+
+// True when the line of `mark` starts with whitespace containing a tab, which YAML forbids
+// for indentation and yaml-cpp reports with a message that does not say so.
+bool indented_with_tab(const std::string& text, const YAML::Mark& mark) {
+    if (mark.is_null() || mark.pos < 0 || static_cast<std::size_t>(mark.pos) > text.size()) {
+        return false;
+    }
+    const auto pos = static_cast<std::size_t>(mark.pos);
+    const std::size_t newline = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+    const std::size_t begin = newline == std::string::npos ? 0 : newline + 1;
+    for (std::size_t i = begin; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i) {
+        if (text[i] == '\t') {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Adds hints to yaml-cpp's terse syntax messages.
+std::string syntax_message(const std::string& msg, bool tab_indent) {
+    std::string out = "YAML syntax error: " + msg;
+    if (tab_indent) {
+        out += " (indent with spaces, not tabs)";
+    } else if (msg.find("illegal map value") != std::string::npos) {
+        out += " (a value containing \": \" must be quoted, e.g. name: \"a: b\"; "
+               "or is the indentation off?)";
+    } else if (msg.find("end of map not found") != std::string::npos ||
+               msg.find("end of sequence not found") != std::string::npos) {
+        out += " (check the indentation: items of one mapping or list line up, spaces only)";
+    } else if (msg.find("flow") != std::string::npos) {
+        out += R"( (close every "[" with "]" and every "{" with "}"))";
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The walk over the YAML tree. Every check fails with load_failure at the first problem.
+
+constexpr field_names<10> top_keys{"listen",        "ledger",   "admin_token", "timezone",
+                                   "max_in_flight", "defaults", "channels",    "escalation",
+                                   "agencies",      "services"};
+enum top_key : std::size_t {
+    t_listen,
+    t_ledger,
+    t_admin_token,
+    t_timezone,
+    t_max_in_flight,
+    t_defaults,
+    t_channels,
+    t_escalation,
+    t_agencies,
+    t_services,
+};
+
+constexpr field_names<5> defaults_keys{"interval", "timeout", "retry_interval", "failure_threshold",
+                                       "success_threshold"};
+enum defaults_key : std::size_t {
+    d_interval,
+    d_timeout,
+    d_retry_interval,
+    d_failure_threshold,
+    d_success_threshold,
+};
+
+constexpr field_names<3> agency_keys{"id", "name", "escalation"};
+enum agency_key : std::size_t { a_id, a_name, a_escalation };
+
+constexpr field_names<6> service_keys{"id", "name", "agency", "objective", "escalation", "checks"};
+enum service_key : std::size_t { s_id, s_name, s_agency, s_objective, s_escalation, s_checks };
+
+constexpr field_names<7> check_keys{
+    "id",  "interval", "timeout", "retry_interval", "failure_threshold", "success_threshold",
+    "http"};
+enum check_key : std::size_t {
+    c_id,
+    c_interval,
+    c_timeout,
+    c_retry_interval,
+    c_failure_threshold,
+    c_success_threshold,
+    c_http,
+};
+
+constexpr field_names<11> http_keys{
+    "url",           "method",     "headers", "body",     "follow_redirects",
+    "max_redirects", "tls_verify", "ca_file", "max_body", "reuse_connection",
+    "expect"};
+enum http_key : std::size_t {
+    h_url,
+    h_method,
+    h_headers,
+    h_body,
+    h_follow_redirects,
+    h_max_redirects,
+    h_tls_verify,
+    h_ca_file,
+    h_max_body,
+    h_reuse_connection,
+    h_expect,
+};
+
+constexpr field_names<6> expect_keys{"status",       "body_contains", "body_not_contains",
+                                     "body_matches", "max_latency",   "cert_min_days"};
+enum expect_key : std::size_t {
+    e_status,
+    e_body_contains,
+    e_body_not_contains,
+    e_body_matches,
+    e_max_latency,
+    e_cert_min_days,
+};
+
+constexpr field_names<4> level_keys{"after", "notify", "repeat", "even_if_acknowledged"};
+enum level_key : std::size_t { l_after, l_notify, l_repeat, l_even_if_acknowledged };
+
+constexpr field_names<4> channel_types{"telegram", "email", "webhook", "alertmanager"};
+
+class loader {
+public:
+    explicit loader(const std::string& file) : file_(file) {}
+
+    config load(const YAML::Node& root) {
+        config cfg;
+        cfg.path = file_;
+        if (!root.IsMap()) {
+            if (root.IsNull()) {
+                fail(root.Mark(), "the file is empty; write a mapping with at least "
+                                  "\"agencies:\" and \"services:\"");
+            }
+            fail(root.Mark(), std::string{"expected a mapping at the top level (key: value "
+                                          "lines such as \"services:\"), got "} +
+                                  std::string{describe(root)});
+        }
+        const auto f = read_fields(root, "at top level", top_keys);
+        if (f[t_listen].present) {
+            cfg.listen = text(f[t_listen]);
+            if (!is_host_port(cfg.listen, true)) {
+                fail(value_mark(f[t_listen]),
+                     "invalid listen address " + quoted(cfg.listen) +
+                         ": write host:port, e.g. 127.0.0.1:9470, 0.0.0.0:9470 or [::1]:9470");
+            }
+        }
+        if (f[t_ledger].present) {
+            cfg.ledger = text(f[t_ledger]);
+            if (cfg.ledger.empty()) {
+                fail(value_mark(f[t_ledger]),
+                     "ledger needs a file path, e.g. /var/lib/pantau/ledger.db");
+            }
+        }
+        if (f[t_admin_token].present) {
+            cfg.admin_token = text(f[t_admin_token]);
+        }
+        if (f[t_timezone].present) {
+            cfg.timezone = text(f[t_timezone]);
+            if (cfg.timezone.empty()) {
+                fail(value_mark(f[t_timezone]),
+                     "timezone needs a zone name, e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura");
+            }
+        }
+        if (f[t_max_in_flight].present) {
+            cfg.max_in_flight =
+                static_cast<std::size_t>(read_int(f[t_max_in_flight], 1, 10'000'000, "4096"));
+        }
+        if (f[t_defaults].present) {
+            cfg.defaults = read_defaults(f[t_defaults]);
+        }
+        // Referenced things first, so references can be checked as they are read.
+        if (f[t_channels].present) {
+            read_channels(f[t_channels], cfg);
+        }
+        if (f[t_escalation].present) {
+            read_escalation(f[t_escalation], cfg);
+        }
+        if (f[t_agencies].present) {
+            read_agencies(f[t_agencies], cfg);
+        }
+        if (f[t_services].present) {
+            read_services(f[t_services], cfg);
+        }
+        return cfg;
+    }
+
+private:
+    source_location at(const YAML::Mark& mark) const {
+        if (mark.is_null()) {
+            return {file_, 1, 1};
+        }
+        return {file_, mark.line + 1, mark.column + 1};
+    }
+
+    [[noreturn]] void fail(const YAML::Mark& mark, std::string message) const {
+        throw load_failure{config_error{at(mark), std::move(message)}};
+    }
+
+    // Where to point for a problem with a value: `key:` with nothing after it has no
+    // useful position of its own (yaml-cpp marks the next token), so use the key's.
+    static YAML::Mark value_mark(const field& f) {
+        if (!f.value.IsDefined() || f.value.IsNull() || f.value.Mark().is_null()) {
+            return f.key.Mark();
+        }
+        return f.value.Mark();
+    }
+
+    // Reads a mapping whose keys must come from `names`; unknown and repeated keys are
+    // errors. `context` completes "unknown key ... <context>", e.g. "in check".
+    template <std::size_t N>
+    fields<N> read_fields(const YAML::Node& map, std::string_view context,
+                          const field_names<N>& names) const {
+        fields<N> out;
+        for (std::size_t i = 0; i < N; ++i) {
+            out[i].name = names[i];
+        }
+        for (YAML::const_iterator it = map.begin(); it != map.end(); ++it) {
+            const YAML::Node key = it->first; // a copy: it-> yields a temporary
+            if (!key.IsScalar()) {
+                fail(key.Mark(), std::string{"expected a plain key "} + std::string{context} +
+                                     ", got " + std::string{describe(key)});
+            }
+            const std::string& name = key.Scalar();
+            const auto found = std::find(names.begin(), names.end(), name);
+            if (found == names.end()) {
+                std::string message =
+                    "unknown key " + quoted(name) + " " + std::string{context} + "; ";
+                if (const auto suggestion = closest(name, names)) {
+                    message += "did you mean " + quoted(*suggestion) + "?";
+                } else {
+                    message += "allowed keys: " + joined(names);
+                }
+                fail(key.Mark(), std::move(message));
+            }
+            field& slot = out[static_cast<std::size_t>(found - names.begin())];
+            if (slot.present) {
+                fail(key.Mark(), "duplicate key " + quoted(name) + " " + std::string{context} +
+                                     " (first at line " + std::to_string(at(slot.key.Mark()).line) +
+                                     "); write each key once");
+            }
+            slot.key = key;
+            slot.value = it->second;
+            slot.present = true;
+        }
+        return out;
+    }
+
+    void expect_map(const field& f) const {
+        if (!f.value.IsMap()) {
+            fail(value_mark(f), "expected a mapping for " + quoted(f.name) +
+                                    " (key: value lines), got " + std::string{describe(f.value)});
+        }
+    }
+
+    void expect_list(const field& f) const {
+        if (!f.value.IsSequence()) {
+            fail(value_mark(f), "expected a list for " + quoted(f.name) +
+                                    " (lines starting with \"- \"), got " +
+                                    std::string{describe(f.value)});
+        }
+    }
+
+    // Replaces ${NAME} with the environment variable NAME; $${ stands for a literal "${".
+    std::string expand_env(const std::string& raw, const YAML::Mark& mark) const {
+        if (raw.find('$') == std::string::npos) {
+            return raw;
+        }
+        std::string out;
+        out.reserve(raw.size());
+        std::size_t i = 0;
+        while (i < raw.size()) {
+            if (raw.compare(i, 3, "$${") == 0) {
+                out += "${";
+                i += 3;
+                continue;
+            }
+            if (raw.compare(i, 2, "${") != 0) {
+                out += raw[i];
+                ++i;
+                continue;
+            }
+            const std::size_t close = raw.find('}', i + 2);
+            if (close == std::string::npos) {
+                fail(mark, "unterminated \"${\" in " + quoted(raw) +
+                               ": write ${NAME} for an environment variable, or $${ for a "
+                               "literal \"${\"");
+            }
+            const std::string name = raw.substr(i + 2, close - i - 2);
+            if (!is_env_name(name)) {
+                fail(mark, "invalid environment variable name " + quoted(name) +
+                               ": write ${NAME} with letters, digits and \"_\", e.g. "
+                               "${PANTAU_ADMIN_TOKEN}, or $${ for a literal \"${\"");
+            }
+            const char* value = std::getenv(name.c_str());
+            if (value == nullptr) {
+                fail(mark, "environment variable " + name +
+                               " is not set; set it in pantau's environment (e.g. "
+                               "EnvironmentFile= in the systemd unit), or write $${ for a "
+                               "literal \"${\"");
+            }
+            out += value;
+            i = close + 1;
+        }
+        return out;
+    }
+
+    // A single value (with ${ENV} expanded).
+    std::string text(const field& f) const {
+        if (!f.value.IsScalar()) {
+            if (f.value.IsNull() || !f.value.IsDefined()) {
+                fail(value_mark(f), quoted(f.name) + " needs a value after the colon");
+            }
+            fail(value_mark(f), "expected a single value for " + quoted(f.name) + ", got " +
+                                    std::string{describe(f.value)});
+        }
+        return expand_env(f.value.Scalar(), f.value.Mark());
+    }
+
+    // A single value or a list of them; calls `fn(text, mark)` for each.
+    template <typename F>
+    void for_each_text(const field& f, F&& fn) const {
+        if (!f.value.IsSequence()) {
+            fn(text(f), value_mark(f));
+            return;
+        }
+        for (YAML::const_iterator it = f.value.begin(); it != f.value.end(); ++it) {
+            const field item{f.name, f.key, *it, true};
+            fn(text(item), value_mark(item));
+        }
+    }
+
+    std::vector<std::string> texts(const field& f) const {
+        std::vector<std::string> out;
+        for_each_text(
+            f, [&](std::string value, const YAML::Mark&) { out.push_back(std::move(value)); });
+        return out;
+    }
+
+    std::string read_id(const field& f, std::string_view what, std::string_view example) const {
+        std::string id = text(f);
+        if (!is_valid_id(id)) {
+            fail(value_mark(f), "invalid " + std::string{what} + " " + quoted(id) + ": " +
+                                    std::string{id_hint} + ", e.g. " +
+                                    quoted(id_suggestion(id, example)));
+        }
+        return id;
+    }
+
+    // A name used as a mapping key (channels, escalation policies).
+    std::string read_key_name(const YAML::Node& key, std::string_view what,
+                              std::string_view example) const {
+        if (!key.IsScalar()) {
+            fail(key.Mark(), "expected a plain name for a " + std::string{what} + ", got " +
+                                 std::string{describe(key)});
+        }
+        const std::string& name = key.Scalar();
+        if (!is_valid_id(name)) {
+            fail(key.Mark(), "invalid " + std::string{what} + " name " + quoted(name) + ": " +
+                                 std::string{id_hint} + ", e.g. " +
+                                 quoted(id_suggestion(name, example)));
+        }
+        return name;
+    }
+
+    duration read_duration(const field& f) const {
+        const std::string value = text(f);
+        const auto d = parse_duration(value);
+        if (!d) {
+            fail(value_mark(f),
+                 "invalid duration " + quoted(value) + ": " + std::string{duration_hint});
+        }
+        return *d;
+    }
+
+    duration read_positive_duration(const field& f, std::string_view example) const {
+        const duration d = read_duration(f);
+        if (d.count() <= 0) {
+            fail(value_mark(f),
+                 std::string{f.name} + " must be longer than 0, e.g. " + std::string{example});
+        }
+        return d;
+    }
+
+    long long read_int(const field& f, long long min, long long max,
+                       std::string_view example) const {
+        const std::string value = text(f);
+        long long n = 0;
+        const char* end = value.data() + value.size();
+        const auto [ptr, ec] = std::from_chars(value.data(), end, n);
+        if (ec == std::errc::result_out_of_range) {
+            fail(value_mark(f), std::string{f.name} + " " + quoted(value) +
+                                    " is too large; write at most " + std::to_string(max));
+        }
+        if (ec != std::errc{} || ptr != end) {
+            fail(value_mark(f), "expected a whole number for " + quoted(f.name) + ", e.g. " +
+                                    std::string{example} + "; got " + quoted(value));
+        }
+        if (n < min) {
+            fail(value_mark(f), std::string{f.name} + " must be at least " + std::to_string(min) +
+                                    ", e.g. " + std::string{example});
+        }
+        if (n > max) {
+            fail(value_mark(f), std::string{f.name} + " must be at most " + std::to_string(max) +
+                                    ", e.g. " + std::string{example});
+        }
+        return n;
+    }
+
+    unsigned read_threshold(const field& f) const {
+        return static_cast<unsigned>(read_int(f, 1, 1'000'000, "3"));
+    }
+
+    bool read_bool(const field& f) const {
+        std::string value = text(f);
+        std::transform(value.begin(), value.end(), value.begin(), [](char c) {
+            return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+        });
+        if (value == "true" || value == "yes" || value == "on") {
+            return true;
+        }
+        if (value == "false" || value == "no" || value == "off") {
+            return false;
+        }
+        fail(value_mark(f),
+             "expected true or false for " + quoted(f.name) + ", got " + quoted(text(f)));
+    }
+
+    // "99.5%" or 99.5; above 0 and at most 100.
+    double read_percent(const field& f) const {
+        const std::string value = text(f);
+        std::string_view number{value};
+        if (!number.empty() && number.back() == '%') {
+            number.remove_suffix(1);
+        }
+        double percent = 0;
+        const char* end = number.data() + number.size();
+        const auto [ptr, ec] = std::from_chars(number.data(), end, percent);
+        if (number.empty() || ec != std::errc{} || ptr != end || !std::isfinite(percent)) {
+            fail(value_mark(f), "invalid " + std::string{f.name} + " " + quoted(value) +
+                                    ": write a percentage, e.g. 99.5% or 99.5");
+        }
+        if (!(percent > 0.0 && percent <= 100.0)) {
+            fail(value_mark(f), std::string{f.name} + " " + quoted(value) +
+                                    " must be above 0% and at most 100%, e.g. 99.5%");
+        }
+        return percent;
+    }
+
+    // Bytes as a whole number, or with a unit: 512KiB, 1MiB, 10MB.
+    std::size_t read_size(const field& f) const {
+        const std::string value = text(f);
+        const std::string hint = "invalid size " + quoted(value) +
+                                 ": write bytes as a whole number, or a number with a unit "
+                                 "(B, KB, MB, GB, KiB, MiB, GiB), e.g. 65536, 512KiB, 1MiB, 10MB";
+        std::uint64_t number = 0;
+        const char* begin = value.data();
+        const char* end = value.data() + value.size();
+        const auto [ptr, ec] = std::from_chars(begin, end, number);
+        if (ec == std::errc::invalid_argument || ptr == begin) {
+            fail(value_mark(f), hint);
+        }
+        if (ec == std::errc::result_out_of_range) {
+            fail(value_mark(f), "size " + quoted(value) + " is too large");
+        }
+        struct unit {
+            std::string_view name;
+            std::uint64_t bytes;
+        };
+        static constexpr std::array<unit, 9> units{{{"", 1},
+                                                    {"B", 1},
+                                                    {"KB", 1000},
+                                                    {"kB", 1000},
+                                                    {"MB", std::uint64_t{1000} * 1000},
+                                                    {"GB", std::uint64_t{1000} * 1000 * 1000},
+                                                    {"KiB", 1024},
+                                                    {"MiB", std::uint64_t{1024} * 1024},
+                                                    {"GiB", std::uint64_t{1024} * 1024 * 1024}}};
+        const std::string_view suffix{ptr, static_cast<std::size_t>(end - ptr)};
+        const auto u = std::find_if(units.begin(), units.end(),
+                                    [&](const unit& x) { return x.name == suffix; });
+        if (u == units.end()) {
+            fail(value_mark(f), hint);
+        }
+        if (number > std::numeric_limits<std::size_t>::max() / u->bytes) {
+            fail(value_mark(f), "size " + quoted(value) + " is too large");
+        }
+        return static_cast<std::size_t>(number * u->bytes);
+    }
+
+    void require(const field& f, const YAML::Node& map, std::string_view what,
+                 std::string_view example) const {
+        if (!f.present) {
+            fail(map.Mark(),
+                 std::string{what} + " needs " + quoted(f.name) + ", e.g. " + std::string{example});
+        }
+    }
+
+    // "agency "x" is not defined; did you mean "y"? defined agencies: a, b"
+    template <typename Range>
+    [[noreturn]] void fail_undefined(const YAML::Mark& mark, std::string_view what,
+                                     std::string_view plural, const std::string& name,
+                                     const Range& defined, std::string_view section) const {
+        std::string message = std::string{what} + " " + quoted(name) + " is not defined; ";
+        if (defined.empty()) {
+            message += "no " + std::string{plural} + " are defined (add them under \"" +
+                       std::string{section} + ":\")";
+        } else {
+            if (const auto suggestion = closest(name, defined)) {
+                message += "did you mean " + quoted(*suggestion) + "? ";
+            }
+            message += "defined " + std::string{plural} + ": " + joined(defined);
+        }
+        fail(mark, std::move(message));
+    }
+
+    defaults_config read_defaults(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in defaults", defaults_keys);
+        defaults_config d;
+        if (f[d_interval].present) {
+            d.interval = read_positive_duration(f[d_interval], "30s");
+        }
+        if (f[d_timeout].present) {
+            d.timeout = read_positive_duration(f[d_timeout], "10s");
+        }
+        if (f[d_retry_interval].present) {
+            d.retry_interval = read_positive_duration(f[d_retry_interval], "10s");
+        }
+        if (f[d_failure_threshold].present) {
+            d.failure_threshold = read_threshold(f[d_failure_threshold]);
+        }
+        if (f[d_success_threshold].present) {
+            d.success_threshold = read_threshold(f[d_success_threshold]);
+        }
+        if (d.timeout > d.interval) {
+            const std::string timeout = format_duration(d.timeout);
+            const std::string interval = format_duration(d.interval);
+            if (f[d_timeout].present) {
+                fail(value_mark(f[d_timeout]), "timeout " + timeout + " is longer than interval " +
+                                                   interval + "; write a timeout of at most " +
+                                                   interval + ", or a longer interval");
+            }
+            fail(value_mark(f[d_interval]), "interval " + interval +
+                                                " is shorter than the default timeout " + timeout +
+                                                "; write \"timeout: " + interval +
+                                                "\" (or less) in defaults, or an "
+                                                "interval of at least " +
+                                                timeout);
+        }
+        return d;
+    }
+
+    void read_channels(const field& section, config& cfg) const {
+        expect_map(section);
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            std::string name = read_key_name(key, "channel", "ops-telegram");
+            const field body{"channel", key, it->second, true};
+            if (!body.value.IsMap()) {
+                fail(value_mark(body),
+                     "expected a mapping for channel " + quoted(name) +
+                         " with one of telegram, email, webhook or alertmanager, e.g. {webhook: "
+                         "{url: \"https://ops.example.go.id/pantau\"}}; got " +
+                         std::string{describe(body.value)});
+            }
+            channel_config channel;
+            channel.name = name;
+            channel.where = at(key.Mark());
+            const std::string context = "in channel " + quoted(name);
+            const auto types = read_fields(body.value, context, channel_types);
+            const field* chosen = nullptr;
+            for (const field& type : types) {
+                if (!type.present) {
+                    continue;
+                }
+                if (chosen != nullptr) {
+                    const bool type_is_later = type.key.Mark().pos > chosen->key.Mark().pos;
+                    const field& earlier = type_is_later ? *chosen : type;
+                    const field& later = type_is_later ? type : *chosen;
+                    fail(later.key.Mark(), "channel " + quoted(name) + " has two types (" +
+                                               quoted_list(earlier.name, later.name) +
+                                               "); write one channel per type");
+                }
+                chosen = &type;
+            }
+            if (chosen == nullptr) {
+                fail(body.value.Mark(), "channel " + quoted(name) +
+                                            " needs one type: telegram, email, webhook or "
+                                            "alertmanager, e.g. {telegram: {token: ..., "
+                                            "chat_id: ...}}");
+            }
+            channel.type = std::string{chosen->name};
+            expect_map(*chosen);
+            read_settings(*chosen, "", channel.settings);
+            const auto [existing, inserted] = cfg.channels.emplace(name, std::move(channel));
+            if (!inserted) {
+                fail(key.Mark(), "duplicate channel " + quoted(name) + " (first defined at line " +
+                                     std::to_string(existing->second.where.line) + ")");
+            }
+        }
+    }
+
+    // Flattens a channel's settings into strings (see channel_config::settings).
+    void read_settings(const field& f, const std::string& prefix,
+                       std::map<std::string, std::string>& out) const {
+        for (YAML::const_iterator it = f.value.begin(); it != f.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            if (!key.IsScalar()) {
+                fail(key.Mark(), "expected a plain key in " + quoted(f.name) + ", got " +
+                                     std::string{describe(key)});
+            }
+            const std::string name = prefix.empty() ? key.Scalar() : prefix + "." + key.Scalar();
+            const field item{key.Scalar(), key, it->second, true};
+            if (out.count(name) != 0) {
+                fail(key.Mark(), "duplicate key " + quoted(key.Scalar()) + " in " + quoted(f.name) +
+                                     "; write each key once");
+            }
+            if (item.value.IsMap()) {
+                read_settings(item, name, out);
+                continue;
+            }
+            std::string value;
+            for_each_text(item, [&](const std::string& part, const YAML::Mark&) {
+                if (!value.empty()) {
+                    value += ',';
+                }
+                value += part;
+            });
+            out.emplace(name, std::move(value));
+        }
+    }
+
+    void read_escalation(const field& section, config& cfg) const {
+        expect_map(section);
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            std::string name = read_key_name(key, "escalation policy", "standar");
+            if (cfg.escalation.count(name) != 0) {
+                fail(key.Mark(),
+                     "duplicate escalation policy " + quoted(name) + "; write each policy once");
+            }
+            const field levels_field{"escalation policy", key, it->second, true};
+            if (!levels_field.value.IsSequence()) {
+                fail(value_mark(levels_field),
+                     "expected a list of levels for escalation policy " + quoted(name) +
+                         ", e.g. - {after: 0m, notify: [ops-telegram]}; got " +
+                         std::string{describe(levels_field.value)});
+            }
+            if (levels_field.value.size() == 0) {
+                fail(value_mark(levels_field),
+                     "escalation policy " + quoted(name) +
+                         " needs at least one level, e.g. - {after: 0m, notify: [ops-telegram]}");
+            }
+            std::vector<escalation_level> levels;
+            levels.reserve(levels_field.value.size());
+            for (YAML::const_iterator level = levels_field.value.begin();
+                 level != levels_field.value.end(); ++level) {
+                levels.push_back(read_level(field{"level", key, *level, true}, cfg, levels));
+            }
+            cfg.escalation.emplace(std::move(name), std::move(levels));
+        }
+    }
+
+    escalation_level read_level(const field& item, const config& cfg,
+                                const std::vector<escalation_level>& earlier) const {
+        expect_map(item);
+        const auto f = read_fields(item.value, "in escalation level", level_keys);
+        require(f[l_after], item.value, "escalation level", "after: 30m");
+        require(f[l_notify], item.value, "escalation level", "notify: [ops-telegram]");
+        escalation_level level;
+        level.where = at(item.value.Mark());
+        level.after = read_duration(f[l_after]);
+        if (!earlier.empty() && level.after < earlier.back().after) {
+            fail(value_mark(f[l_after]), "level after " + format_duration(level.after) +
+                                             " comes after a level at " +
+                                             format_duration(earlier.back().after) +
+                                             "; list levels in increasing order of \"after\"");
+        }
+        for_each_text(f[l_notify], [&](std::string channel, const YAML::Mark& mark) {
+            if (cfg.channels.count(channel) == 0) {
+                std::vector<std::string_view> names;
+                names.reserve(cfg.channels.size());
+                for (const auto& entry : cfg.channels) {
+                    names.emplace_back(entry.first);
+                }
+                fail_undefined(mark, "channel", "channels", channel, names, "channels");
+            }
+            level.notify.push_back(std::move(channel));
+        });
+        if (level.notify.empty()) {
+            fail(value_mark(f[l_notify]),
+                 "notify needs at least one channel, e.g. notify: [ops-telegram]");
+        }
+        if (f[l_repeat].present) {
+            level.repeat = read_positive_duration(f[l_repeat], "1h");
+        }
+        if (f[l_even_if_acknowledged].present) {
+            level.even_if_acknowledged = read_bool(f[l_even_if_acknowledged]);
+        }
+        return level;
+    }
+
+    void check_policy(const field& f, const std::string& policy, const config& cfg) const {
+        if (cfg.escalation.count(policy) != 0) {
+            return;
+        }
+        std::vector<std::string_view> names;
+        names.reserve(cfg.escalation.size());
+        for (const auto& entry : cfg.escalation) {
+            names.emplace_back(entry.first);
+        }
+        fail_undefined(value_mark(f), "escalation policy", "policies", policy, names, "escalation");
+    }
+
+    void read_agencies(const field& section, config& cfg) {
+        expect_list(section);
+        cfg.agencies.reserve(section.value.size());
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const field item{"agency", section.key, *it, true};
+            expect_map(item);
+            const auto f = read_fields(item.value, "in agency", agency_keys);
+            require(f[a_id], item.value, "agency", "id: dukcapil");
+            agency_config agency;
+            agency.where = at(item.value.Mark());
+            agency.id = read_id(f[a_id], "agency id", "dukcapil");
+            agency.name = f[a_name].present ? text(f[a_name]) : agency.id;
+            if (f[a_escalation].present) {
+                agency.escalation = text(f[a_escalation]);
+                check_policy(f[a_escalation], *agency.escalation, cfg);
+            }
+            const auto [existing, inserted] =
+                agency_lines_.emplace(agency.id, at(value_mark(f[a_id])).line);
+            if (!inserted) {
+                fail(value_mark(f[a_id]), "duplicate agency id " + quoted(agency.id) +
+                                              " (first defined at line " +
+                                              std::to_string(existing->second) + ")");
+            }
+            agency_ids_.push_back(agency.id);
+            cfg.agencies.push_back(std::move(agency));
+        }
+    }
+
+    void read_services(const field& section, config& cfg) {
+        expect_list(section);
+        cfg.services.reserve(section.value.size());
+        std::unordered_map<std::string, int> service_lines;
+        service_lines.reserve(section.value.size());
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const field item{"service", section.key, *it, true};
+            expect_map(item);
+            const auto f = read_fields(item.value, "in service", service_keys);
+            require(f[s_id], item.value, "service", "id: akta-online");
+            service_config svc;
+            svc.where = at(item.value.Mark());
+            svc.id = read_id(f[s_id], "service id", "akta-online");
+            const auto [existing, inserted] =
+                service_lines.emplace(svc.id, at(value_mark(f[s_id])).line);
+            if (!inserted) {
+                fail(value_mark(f[s_id]),
+                     "duplicate service id " + quoted(svc.id) + " (first defined at line " +
+                         std::to_string(existing->second) + "); service ids must be unique");
+            }
+            require(f[s_agency], item.value, "service",
+                    "agency: dukcapil (the id of an agency under \"agencies:\")");
+            require(f[s_checks], item.value, "service",
+                    "checks: [{id: portal, http: {url: \"https://example.go.id/\"}}]");
+            svc.name = f[s_name].present ? text(f[s_name]) : svc.id;
+            svc.agency = text(f[s_agency]);
+            if (agency_lines_.count(svc.agency) == 0) {
+                fail_undefined(value_mark(f[s_agency]), "agency", "agencies", svc.agency,
+                               agency_ids_, "agencies");
+            }
+            if (f[s_objective].present) {
+                svc.objective = read_percent(f[s_objective]);
+            }
+            if (f[s_escalation].present) {
+                svc.escalation = text(f[s_escalation]);
+                check_policy(f[s_escalation], *svc.escalation, cfg);
+            }
+            read_checks(f[s_checks], cfg.defaults, svc);
+            cfg.services.push_back(std::move(svc));
+        }
+    }
+
+    void read_checks(const field& section, const defaults_config& defaults,
+                     service_config& svc) const {
+        expect_list(section);
+        if (section.value.size() == 0) {
+            fail(value_mark(section), "service " + quoted(svc.id) +
+                                          " needs at least one check, e.g. checks: [{id: "
+                                          "portal, http: {url: \"https://example.go.id/\"}}]");
+        }
+        svc.checks.reserve(section.value.size());
+        std::unordered_map<std::string, std::size_t> index;
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const field item{"check", section.key, *it, true};
+            check_config check = read_check(item, defaults);
+            if (const check_config* first = find_check(svc.checks, index, check.id)) {
+                fail(id_mark(item.value),
+                     "duplicate check id " + quoted(check.id) + " in service " + quoted(svc.id) +
+                         " (first defined at line " + std::to_string(first->where.line) +
+                         "); check ids must be unique within a service");
+            }
+            svc.checks.push_back(std::move(check));
+        }
+    }
+
+    // The earlier check named `id`, if any; otherwise records `id` as the next check's.
+    // A service's usual handful of checks is scanned; a large one gets a hash index, so a
+    // service with 100,000 checks is not quadratic.
+    static const check_config* find_check(const std::vector<check_config>& checks,
+                                          std::unordered_map<std::string, std::size_t>& index,
+                                          const std::string& id) {
+        constexpr std::size_t scan_limit = 16;
+        if (checks.size() < scan_limit) {
+            const auto found = std::find_if(checks.begin(), checks.end(),
+                                            [&](const check_config& c) { return c.id == id; });
+            return found == checks.end() ? nullptr : &*found;
+        }
+        if (index.empty()) {
+            for (std::size_t i = 0; i < checks.size(); ++i) {
+                index.emplace(checks[i].id, i);
+            }
+        }
+        const auto [existing, inserted] = index.emplace(id, checks.size());
+        return inserted ? nullptr : &checks[existing->second];
+    }
+
+    // Position of the value of `id:` in a mapping, or of the mapping itself.
+    static YAML::Mark id_mark(const YAML::Node& map) {
+        for (YAML::const_iterator it = map.begin(); it != map.end(); ++it) {
+            if (it->first.IsScalar() && it->first.Scalar() == "id") {
+                return it->second.Mark();
+            }
+        }
+        return map.Mark();
+    }
+
+    check_config read_check(const field& item, const defaults_config& defaults) const {
+        expect_map(item);
+        const auto f = read_fields(item.value, "in check", check_keys);
+        require(f[c_id], item.value, "check", "id: portal");
+        check_config check;
+        check.where = at(item.value.Mark());
+        check.id = read_id(f[c_id], "check id", "portal");
+        if (!f[c_http].present) {
+            fail(item.value.Mark(), "check needs one probe type: http, e.g. http: {url: "
+                                    "\"https://example.go.id/\"}");
+        }
+        check.interval = f[c_interval].present ? read_positive_duration(f[c_interval], "30s")
+                                               : defaults.interval;
+        check.timeout =
+            f[c_timeout].present ? read_positive_duration(f[c_timeout], "10s") : defaults.timeout;
+        if (f[c_retry_interval].present) {
+            check.retry_interval = read_positive_duration(f[c_retry_interval], "10s");
+        } else if (defaults.retry_interval) {
+            check.retry_interval = *defaults.retry_interval;
+        } else {
+            check.retry_interval = std::max(duration{check.interval / 3}, duration{1000});
+        }
+        check.failure_threshold = f[c_failure_threshold].present
+                                      ? read_threshold(f[c_failure_threshold])
+                                      : defaults.failure_threshold;
+        check.success_threshold = f[c_success_threshold].present
+                                      ? read_threshold(f[c_success_threshold])
+                                      : defaults.success_threshold;
+        if (check.timeout > check.interval) {
+            const std::string timeout = format_duration(check.timeout);
+            const std::string interval = format_duration(check.interval);
+            if (f[c_timeout].present) {
+                fail(value_mark(f[c_timeout]), "timeout " + timeout + " is longer than interval " +
+                                                   interval + "; write a timeout of at most " +
+                                                   interval + ", or a longer interval");
+            }
+            fail(value_mark(f[c_interval]),
+                 "interval " + interval + " is shorter than the timeout " + timeout +
+                     " inherited from defaults; write \"timeout: " + interval +
+                     "\" (or less) in this check, or an interval of at least " + timeout);
+        }
+        check.spec = read_http(f[c_http]);
+        return check;
+    }
+
+    http_check read_http(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in http", http_keys);
+        require(f[h_url], section.value, "http", "url: https://example.go.id/");
+        http_check http;
+        http.url = text(f[h_url]);
+        if (!is_http_url(http.url)) {
+            fail(value_mark(f[h_url]), "invalid url " + quoted(http.url) +
+                                           ": url must start with http:// or https:// and name "
+                                           "a host, e.g. https://example.go.id/");
+        }
+        if (f[h_method].present) {
+            http.method = text(f[h_method]);
+            if (!is_token(http.method) ||
+                std::any_of(http.method.begin(), http.method.end(),
+                            [](char c) { return c >= 'a' && c <= 'z'; })) {
+                fail(value_mark(f[h_method]), "invalid method " + quoted(http.method) +
+                                                  ": write an HTTP method in capitals, e.g. "
+                                                  "GET, HEAD or POST");
+            }
+        }
+        if (f[h_headers].present) {
+            read_headers(f[h_headers], http);
+        }
+        if (f[h_body].present) {
+            http.body = text(f[h_body]);
+        }
+        if (f[h_follow_redirects].present) {
+            http.follow_redirects = read_bool(f[h_follow_redirects]);
+        }
+        if (f[h_max_redirects].present) {
+            http.max_redirects = static_cast<int>(read_int(f[h_max_redirects], 0, 100, "10"));
+        }
+        if (f[h_tls_verify].present) {
+            http.tls_verify = read_bool(f[h_tls_verify]);
+        }
+        if (f[h_ca_file].present) {
+            http.ca_file = text(f[h_ca_file]);
+            if (http.ca_file->empty()) {
+                fail(value_mark(f[h_ca_file]),
+                     "ca_file needs a file path, e.g. /etc/pantau/ca.pem");
+            }
+        }
+        if (f[h_max_body].present) {
+            http.max_body = read_size(f[h_max_body]);
+        }
+        if (f[h_reuse_connection].present) {
+            http.reuse_connection = read_bool(f[h_reuse_connection]);
+        }
+        if (f[h_expect].present) {
+            http.expect = read_expect(f[h_expect]);
+        }
+        return http;
+    }
+
+    void read_headers(const field& section, http_check& http) const {
+        expect_map(section);
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            if (!key.IsScalar() || !is_token(key.Scalar())) {
+                fail(key.Mark(), "invalid header name " + quoted(key.Scalar()) +
+                                     ": write a name such as Authorization or X-Api-Key");
+            }
+            const field item{key.Scalar(), key, it->second, true};
+            std::string value = text(item);
+            if (value.find_first_of(std::string_view{"\r\n\0", 3}) != std::string::npos) {
+                fail(value_mark(item), "header " + quoted(key.Scalar()) +
+                                           " must be on one line (no line breaks in the value)");
+            }
+            for (const auto& existing : http.headers) {
+                if (existing.first == key.Scalar()) {
+                    fail(key.Mark(),
+                         "duplicate header " + quoted(key.Scalar()) + "; write each header once");
+                }
+            }
+            http.headers.emplace_back(key.Scalar(), std::move(value));
+        }
+    }
+
+    http_expect read_expect(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in expect", expect_keys);
+        http_expect expect;
+        if (f[e_status].present) {
+            if (f[e_status].value.IsSequence()) {
+                for (YAML::const_iterator it = f[e_status].value.begin();
+                     it != f[e_status].value.end(); ++it) {
+                    expect.status.push_back(
+                        read_status(field{"status", f[e_status].key, *it, true}));
+                }
+                if (expect.status.empty()) {
+                    fail(value_mark(f[e_status]),
+                         "status needs at least one code, e.g. status: [200, 204]");
+                }
+            } else {
+                expect.status.push_back(read_status(f[e_status]));
+            }
+        }
+        if (f[e_body_contains].present) {
+            expect.body_contains = texts(f[e_body_contains]);
+        }
+        if (f[e_body_not_contains].present) {
+            expect.body_not_contains = texts(f[e_body_not_contains]);
+        }
+        if (f[e_body_matches].present) {
+            std::string pattern = text(f[e_body_matches]);
+            try {
+                const std::regex compiled{pattern, std::regex::ECMAScript};
+                static_cast<void>(compiled);
+            } catch (const std::regex_error& e) {
+                fail(value_mark(f[e_body_matches]),
+                     "invalid regular expression " + quoted(pattern) + " (" + e.what() +
+                         "): write an ECMAScript regex, e.g. \"Version [0-9]+\" (put a "
+                         "backslash before ( ) [ ] { } . * + ? to match them literally)");
+            }
+            expect.body_matches = std::move(pattern);
+        }
+        if (f[e_max_latency].present) {
+            expect.max_latency = read_positive_duration(f[e_max_latency], "3s");
+        }
+        if (f[e_cert_min_days].present) {
+            expect.cert_min_days = static_cast<int>(read_int(f[e_cert_min_days], 0, 3650, "14"));
+        }
+        return expect;
+    }
+
+    int read_status(const field& f) const {
+        const std::string value = text(f);
+        int code = 0;
+        const char* end = value.data() + value.size();
+        const auto [ptr, ec] = std::from_chars(value.data(), end, code);
+        if (ec != std::errc{} || ptr != end || code < 100 || code > 599) {
+            fail(value_mark(f), "invalid status " + quoted(value) +
+                                    ": write an HTTP status code from 100 to 599, e.g. 200 or "
+                                    "[200, 301]");
+        }
+        return code;
+    }
+
+    const std::string& file_;
+    // Agencies by id with the line each was defined at; ids in definition order.
+    std::unordered_map<std::string, int> agency_lines_;
+    std::vector<std::string> agency_ids_;
+};
+
+std::variant<config, config_error> parse(const std::string& text, const std::string& file_name) {
+    try {
+        // The node tree lives only inside this block; it is freed before the caller trims.
+        const YAML::Node root = YAML::Load(text);
+        loader l{file_name};
+        return l.load(root);
+    } catch (const load_failure& failure) {
+        return failure.error;
+    } catch (const YAML::ParserException& e) {
+        source_location where{file_name, 1, 1};
+        if (!e.mark.is_null()) {
+            where.line = e.mark.line + 1;
+            where.column = e.mark.column + 1;
+        }
+        return config_error{std::move(where),
+                            syntax_message(e.msg, indented_with_tab(text, e.mark))};
+    } catch (const YAML::Exception& e) {
+        source_location where{file_name, 1, 1};
+        if (!e.mark.is_null()) {
+            where.line = e.mark.line + 1;
+            where.column = e.mark.column + 1;
+        }
+        return config_error{std::move(where), "cannot load: " + e.msg};
+    } catch (const std::exception& e) {
+        return config_error{{file_name, 0, 0}, std::string{"cannot load: "} + e.what()};
+    }
+}
+
+// Re-allocates `cfg` densely. Why: it was built while yaml-cpp's tree was alive, so its
+// many small blocks sit in the gaps between the tree's, spread over the whole heap; once the
+// tree is freed, every page holding one of them stays resident and malloc_trim cannot give
+// it back (measured: 100,000 checks, 59 MB of config, 330 MB RSS). A copy made on a
+// short-lived thread is allocated from that thread's own glibc arena, densely; freeing the
+// original then leaves the main heap's pages free to trim (RSS 62 MB). The copy costs a few
+// percent of the load time. Without a thread or memory, the config stays where it is.
+void compact(config& cfg) noexcept {
+    try {
+        std::optional<config> copy;
+        std::thread copier([&]() noexcept {
+            try {
+                copy.emplace(cfg);
+            } catch (...) {
+                copy.reset();
+            }
+        });
+        copier.join();
+        if (copy) {
+            cfg = std::move(*copy);
+        }
+    } catch (...) {
+        // std::thread could not start (std::system_error): keep the original.
+    }
+}
+
+} // namespace
+
+std::variant<config, config_error> load_config_text(const std::string& text,
+                                                    const std::string& file_name) {
+    // parse() frees yaml-cpp's tree before it returns.
+    std::variant<config, config_error> result = parse(text, file_name);
+    if (auto* loaded = std::get_if<config>(&result)) {
+        compact(*loaded);
+    }
+    // The tree of a large file is hundreds of MB of small blocks; hand the now free heap
+    // back so the daemon's RSS reflects what it keeps.
+    malloc_trim(0);
+    return result;
+}
+
+std::variant<config, config_error> load_config_file(const std::string& path) {
+    std::string text;
+    {
+        const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{std::fopen(path.c_str(), "rb"),
+                                                                   &std::fclose};
+        if (!file) {
+            const int err = errno;
+            return config_error{{path, 0, 0}, std::string{"cannot read: "} + std::strerror(err)};
+        }
+        std::array<char, 65536> buffer{};
+        while (true) {
+            const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
+            text.append(buffer.data(), n);
+            if (n < buffer.size()) {
+                break;
+            }
+        }
+        if (std::ferror(file.get()) != 0) {
+            const int err = errno;
+            return config_error{{path, 0, 0},
+                                std::string{"cannot read: "} + std::strerror(err != 0 ? err : EIO)};
+        }
+    }
+    return load_config_text(text, path);
+}
+
+} // namespace pantau

@@ -1,0 +1,662 @@
+#include "web/http_server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+namespace pantau {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+namespace {
+
+// After an error response (413, 431, 400) the client may still be sending the request we
+// refused. Closing with unread data makes the kernel send RST, which can destroy our response
+// before the client reads it, so we read and discard for at most this long first.
+constexpr std::chrono::milliseconds max_linger{2000};
+constexpr std::chrono::milliseconds accept_retry_delay{100};
+constexpr std::size_t drain_chunk = std::size_t{16} * 1024;
+constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// application/x-www-form-urlencoded decoding; a malformed escape is kept as written.
+std::string form_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '+') {
+            out += ' ';
+        } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+                   hex_value(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+// RFC 9110 token characters, the only ones allowed in a field name.
+bool is_token(std::string_view text) {
+    constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+    return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               extra.find(c) != std::string_view::npos;
+    });
+}
+
+// A CR or LF in a value would let a handler's data split the response.
+bool is_field_value(std::string_view text) {
+    return text.find_first_of(std::string_view{"\r\n\0", 3}) == std::string_view::npos;
+}
+
+std::optional<tcp::endpoint> parse_listen(std::string_view text) {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const std::string_view host = text.substr(0, colon);
+    const std::string_view port_text = text.substr(colon + 1);
+    std::uint16_t port = 0;
+    const char* const end = port_text.data() + port_text.size();
+    const auto [ptr, ec] = std::from_chars(port_text.data(), end, port);
+    if (port_text.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    error_code address_error;
+    asio::ip::address address;
+    if (host == "localhost") {
+        address = asio::ip::address_v4::loopback();
+    } else if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        address =
+            asio::ip::make_address_v6(std::string{host.substr(1, host.size() - 2)}, address_error);
+    } else {
+        address = asio::ip::make_address_v4(std::string{host}, address_error);
+    }
+    if (address_error) {
+        return std::nullopt;
+    }
+    return tcp::endpoint{address, port};
+}
+
+http_response internal_error() {
+    http_response response;
+    response.status = 500;
+    response.body = "internal server error\n";
+    return response;
+}
+
+} // namespace
+
+std::string http_request::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (beast::iequals(key, name)) {
+            return value;
+        }
+    }
+    return {};
+}
+
+std::string query_param(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (pair.empty()) {
+            continue;
+        }
+        const std::size_t eq = pair.find('=');
+        if (form_decode(pair.substr(0, eq)) == name) {
+            return eq == std::string_view::npos ? std::string{} : form_decode(pair.substr(eq + 1));
+        }
+    }
+    return {};
+}
+
+namespace detail {
+
+class http_session;
+
+// Everything asynchronous operations touch. Shared with them, so an operation completing after
+// the http_server object is gone still finds valid memory; `stopped_` keeps it from acting.
+class http_server_state final : public std::enable_shared_from_this<http_server_state> {
+public:
+    using handler_ptr = std::shared_ptr<const http_server::handler>;
+
+    http_server_state(asio::io_context& io, const http_server_options& options)
+        : options_(options)
+        , acceptor_(io)
+        , retry_timer_(io) {}
+
+    const http_server_options& options() const { return options_; }
+    bool stopped() const { return stopped_; }
+    std::size_t connections() const { return sessions_.size(); }
+
+    void route(std::string path, http_server::handler h);
+    handler_ptr find(std::string_view path) const;
+    error_code listen(const std::string& text);
+    tcp::endpoint local_endpoint() const;
+    void stop() noexcept;
+
+    // Called by a session's destructor.
+    void forget(std::uint64_t id) noexcept { sessions_.erase(id); }
+
+private:
+    void do_accept();
+    void on_accept(const error_code& ec, tcp::socket socket);
+    void retry_accept_later();
+
+    http_server_options options_;
+    std::map<std::string, handler_ptr, std::less<>> exact_;
+    std::vector<std::pair<std::string, handler_ptr>> prefixes_; // longest first
+    tcp::acceptor acceptor_;
+    asio::steady_timer retry_timer_;
+    std::unordered_map<std::uint64_t, std::weak_ptr<http_session>> sessions_;
+    std::uint64_t next_session_id_ = 0;
+    bool stopped_ = false;
+};
+
+// One connection: read a request, answer it, repeat while keep-alive. Owned by its pending
+// operation (shared_from_this); the server only holds a weak_ptr to close it on stop().
+// At most one read or write is outstanding, always under a tcp_stream deadline.
+class http_session final : public std::enable_shared_from_this<http_session> {
+public:
+    http_session(std::shared_ptr<http_server_state> server, std::uint64_t id, tcp::socket socket)
+        : server_(std::move(server))
+        , id_(id)
+        , stream_(std::move(socket)) {}
+    ~http_session() { server_->forget(id_); }
+    http_session(const http_session&) = delete;
+    http_session& operator=(const http_session&) = delete;
+
+    void start() { do_read(); }
+
+    // Aborts whatever is outstanding; the session is destroyed once its handlers have run.
+    void close() noexcept { stream_.close(); }
+
+private:
+    // No exception escapes a completion handler: one that would closes the connection.
+    template <class F>
+    void guarded(F&& f) noexcept {
+        try {
+            f();
+        } catch (const std::exception& e) {
+            spdlog::error("http: closing a connection after an internal error: {}", e.what());
+            close();
+        } catch (...) {
+            spdlog::error("http: closing a connection after an unknown internal error");
+            close();
+        }
+    }
+
+    void do_read();
+    void on_header(const error_code& ec);
+    void do_read_body();
+    void on_read(const error_code& ec);
+    void on_read_error(const error_code& ec);
+    void handle_request();
+    void prepare_response(http_response response, unsigned version, bool keep_alive, bool head);
+    void send_error(int status, std::string_view text);
+    void do_write();
+    void on_write(const error_code& ec);
+    void shutdown_send() noexcept;
+    void do_drain();
+
+    std::shared_ptr<http_server_state> server_;
+    std::uint64_t id_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_; // persists across requests: it may hold a pipelined one
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http::response<http::string_body> response_;
+    bool close_after_write_ = false;
+    bool linger_after_write_ = false;
+};
+
+void http_server_state::route(std::string path, http_server::handler h) {
+    auto ptr = std::make_shared<const http_server::handler>(std::move(h));
+    if (path.size() > 1 && path.back() == '/') {
+        auto same = std::find_if(prefixes_.begin(), prefixes_.end(),
+                                 [&](const auto& entry) { return entry.first == path; });
+        if (same != prefixes_.end()) {
+            same->second = std::move(ptr);
+            return;
+        }
+        prefixes_.emplace_back(std::move(path), std::move(ptr));
+        std::stable_sort(prefixes_.begin(), prefixes_.end(), [](const auto& a, const auto& b) {
+            return a.first.size() > b.first.size();
+        });
+        return;
+    }
+    exact_.insert_or_assign(std::move(path), std::move(ptr));
+}
+
+http_server_state::handler_ptr http_server_state::find(std::string_view path) const {
+    if (const auto it = exact_.find(path); it != exact_.end()) {
+        return it->second;
+    }
+    for (const auto& [prefix, h] : prefixes_) {
+        if (path.starts_with(prefix)) {
+            return h;
+        }
+    }
+    return nullptr;
+}
+
+error_code http_server_state::listen(const std::string& text) {
+    if (stopped_) {
+        return asio::error::operation_aborted;
+    }
+    if (acceptor_.is_open()) {
+        return asio::error::already_open;
+    }
+    const std::optional<tcp::endpoint> endpoint = parse_listen(text);
+    if (!endpoint) {
+        return asio::error::invalid_argument;
+    }
+    error_code ec;
+    acceptor_.open(endpoint->protocol(), ec);
+    if (!ec) {
+        acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    }
+    if (!ec) {
+        acceptor_.bind(*endpoint, ec);
+    }
+    if (!ec) {
+        acceptor_.listen(tcp::socket::max_listen_connections, ec);
+    }
+    if (ec) {
+        error_code ignored;
+        acceptor_.close(ignored);
+        return ec;
+    }
+    do_accept();
+    return {};
+}
+
+tcp::endpoint http_server_state::local_endpoint() const {
+    error_code ec;
+    tcp::endpoint endpoint = acceptor_.local_endpoint(ec);
+    return ec ? tcp::endpoint{} : endpoint;
+}
+
+void http_server_state::stop() noexcept {
+    if (stopped_) {
+        return;
+    }
+    stopped_ = true;
+    error_code ignored;
+    acceptor_.close(ignored);
+    try {
+        retry_timer_.cancel();
+        // Collect first: a session's destructor erases itself from sessions_.
+        std::vector<std::shared_ptr<http_session>> live;
+        live.reserve(sessions_.size());
+        for (const auto& [id, weak] : sessions_) {
+            if (auto session = weak.lock()) {
+                live.push_back(std::move(session));
+            }
+        }
+        for (const auto& session : live) {
+            session->close();
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("http: stopping the server: {}", e.what());
+    }
+    // Handlers may own resources (captures); no request reaches them any more. A handler that
+    // is running right now (and called stop) is kept alive by the session's copy.
+    exact_.clear();
+    prefixes_.clear();
+}
+
+void http_server_state::do_accept() {
+    acceptor_.async_accept([self = shared_from_this()](const error_code& ec, tcp::socket socket) {
+        self->on_accept(ec, std::move(socket));
+    });
+}
+
+void http_server_state::on_accept(const error_code& ec, tcp::socket socket) {
+    if (stopped_ || ec == asio::error::operation_aborted) {
+        return;
+    }
+    try {
+        if (ec == asio::error::connection_aborted) {
+            do_accept();
+            return;
+        }
+        if (ec) {
+            // Typically EMFILE: retrying at once would spin.
+            spdlog::warn("http: accept failed: {}; retrying in {} ms", ec.message(),
+                         accept_retry_delay.count());
+            retry_accept_later();
+            return;
+        }
+        if (sessions_.size() >= options_.max_connections) {
+            spdlog::debug("http: {} connections open; refusing one more", sessions_.size());
+            error_code ignored;
+            socket.close(ignored);
+            do_accept();
+            return;
+        }
+        const std::uint64_t id = next_session_id_++;
+        auto session = std::make_shared<http_session>(shared_from_this(), id, std::move(socket));
+        sessions_.emplace(id, session);
+        session->start();
+        do_accept();
+    } catch (const std::exception& e) {
+        spdlog::error("http: accepting a connection: {}; retrying in {} ms", e.what(),
+                      accept_retry_delay.count());
+        retry_accept_later();
+    }
+}
+
+void http_server_state::retry_accept_later() {
+    retry_timer_.expires_after(accept_retry_delay);
+    retry_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+        if (!ec && !self->stopped_) {
+            self->do_accept();
+        }
+    });
+}
+
+void http_session::do_read() {
+    const http_server_options& options = server_->options();
+    parser_.emplace();
+    parser_->body_limit(std::uint64_t{options.body_limit});
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
+    // One deadline for the whole request, however slowly it trickles in.
+    stream_.expires_after(options.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                self->guarded([&] { self->on_header(ec); });
+                            });
+}
+
+void http_session::on_header(const error_code& ec) {
+    if (server_->stopped()) {
+        return;
+    }
+    if (ec) {
+        on_read_error(ec);
+        return;
+    }
+    const auto& request = parser_->get();
+    // A client that asks waits for our go-ahead before sending the body. An oversized
+    // Content-Length has already failed with body_limit, so this never invites a 413.
+    if (!parser_->is_done() && request.version() >= 11 &&
+        beast::iequals(request[http::field::expect], "100-continue")) {
+        asio::async_write(stream_, asio::buffer(continue_response),
+                          [self = shared_from_this()](const error_code& write_ec, std::size_t) {
+                              self->guarded([&] {
+                                  if (!write_ec && !self->server_->stopped()) {
+                                      self->do_read_body();
+                                  }
+                              });
+                          });
+        return;
+    }
+    do_read_body();
+}
+
+void http_session::do_read_body() {
+    if (parser_->is_done()) {
+        on_read({});
+        return;
+    }
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](const error_code& ec, std::size_t) {
+                         self->guarded([&] { self->on_read(ec); });
+                     });
+}
+
+void http_session::on_read(const error_code& ec) {
+    if (server_->stopped()) {
+        return;
+    }
+    if (ec) {
+        on_read_error(ec);
+        return;
+    }
+    handle_request();
+}
+
+void http_session::on_read_error(const error_code& ec) {
+    if (ec == http::error::end_of_stream) {
+        shutdown_send(); // the client closed between requests
+        return;
+    }
+    if (ec == http::error::body_limit) {
+        send_error(413, "request body too large\n");
+        return;
+    }
+    if (ec == http::error::header_limit) {
+        send_error(431, "request header fields too large\n");
+        return;
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::partial_message) {
+        send_error(400, "bad request\n");
+        return;
+    }
+    // Timeout (the stream is already closed), reset, EOF inside a request, abort: just let go.
+    spdlog::debug("http: connection closed while reading: {}", ec.message());
+}
+
+void http_session::handle_request() {
+    auto& message = parser_->get();
+    http_request request;
+    request.method = std::string{message.method_string()};
+    const std::string_view target = message.target();
+    const std::size_t question = target.find('?');
+    request.path = std::string{target.substr(0, question)};
+    if (question != std::string_view::npos) {
+        request.query = std::string{target.substr(question + 1)};
+    }
+    request.headers.reserve(
+        static_cast<std::size_t>(std::distance(message.begin(), message.end())));
+    for (const auto& field : message) {
+        request.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
+    }
+    request.body = std::move(message.body());
+    const unsigned version = message.version();
+    const bool keep_alive = message.keep_alive();
+    const http::verb method = message.method();
+    parser_.reset();
+
+    http_response response;
+    if (method != http::verb::get && method != http::verb::head && method != http::verb::post) {
+        response.status = 405;
+        response.headers.emplace_back("Allow", "GET, HEAD, POST");
+        response.body = "method not allowed\n";
+    } else if (const auto h = server_->find(request.path)) {
+        try {
+            (*h)(request, response);
+        } catch (const std::exception& e) {
+            spdlog::error("http: handler for {} {} failed: {}", request.method, request.path,
+                          e.what());
+            response = internal_error();
+        } catch (...) {
+            spdlog::error("http: handler for {} {} failed with an unknown exception",
+                          request.method, request.path);
+            response = internal_error();
+        }
+        if (server_->stopped()) {
+            return; // the handler stopped the server; our stream is closed
+        }
+    } else {
+        response.status = 404;
+        response.body = "not found\n";
+    }
+    prepare_response(std::move(response), version, keep_alive, method == http::verb::head);
+    do_write();
+}
+
+void http_session::prepare_response(http_response response, unsigned version, bool keep_alive,
+                                    bool head) {
+    const bool valid_headers =
+        std::all_of(response.headers.begin(), response.headers.end(),
+                    [](const auto& h) { return is_token(h.first) && is_field_value(h.second); });
+    if (response.status < 200 || response.status > 599 || !valid_headers ||
+        !is_field_value(response.content_type)) {
+        spdlog::error("http: handler returned an invalid response (status {}); sending 500",
+                      response.status);
+        response = internal_error();
+    }
+    response_ = {};
+    response_.version(version);
+    response_.result(static_cast<unsigned>(response.status));
+    response_.set(http::field::server, "pantau");
+    if (!response.content_type.empty()) {
+        response_.set(http::field::content_type, response.content_type);
+    }
+    for (const auto& [name, value] : response.headers) {
+        // Framing is ours: a handler's value could only contradict it.
+        if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding") ||
+            beast::iequals(name, "connection") || beast::iequals(name, "server")) {
+            continue;
+        }
+        if (beast::iequals(name, "content-type")) {
+            response_.set(http::field::content_type, value);
+        } else {
+            response_.insert(name, value);
+        }
+    }
+    const bool bodiless_status = response.status == 204 || response.status == 304;
+    if (!bodiless_status) {
+        response_.content_length(response.body.size());
+        if (!head) {
+            response_.body() = std::move(response.body);
+        }
+    }
+    response_.keep_alive(keep_alive);
+    close_after_write_ = !keep_alive;
+    linger_after_write_ = false;
+}
+
+void http_session::send_error(int status, std::string_view text) {
+    http_response response;
+    response.status = status;
+    response.body = std::string{text};
+    prepare_response(std::move(response), 11, false, false);
+    linger_after_write_ = true;
+    do_write();
+}
+
+void http_session::do_write() {
+    stream_.expires_after(server_->options().idle_timeout);
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](const error_code& ec, std::size_t) {
+                          self->guarded([&] { self->on_write(ec); });
+                      });
+}
+
+void http_session::on_write(const error_code& ec) {
+    if (server_->stopped()) {
+        return;
+    }
+    if (ec) {
+        spdlog::debug("http: connection closed while writing: {}", ec.message());
+        return;
+    }
+    if (close_after_write_) {
+        shutdown_send();
+        if (linger_after_write_) {
+            stream_.expires_after(std::min(server_->options().idle_timeout, max_linger));
+            buffer_.clear();
+            do_drain();
+        }
+        return;
+    }
+    response_ = {}; // give the body's memory back while the connection idles
+    do_read();
+}
+
+void http_session::shutdown_send() noexcept {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Reads and discards until the client closes or the deadline set by on_write passes.
+void http_session::do_drain() {
+    stream_.async_read_some(buffer_.prepare(drain_chunk),
+                            [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                self->guarded([&] {
+                                    if (!ec && !self->server_->stopped()) {
+                                        self->do_drain();
+                                    }
+                                });
+                            });
+}
+
+} // namespace detail
+
+http_server::http_server(asio::io_context& io, http_server_options options)
+    : state_(std::make_shared<detail::http_server_state>(io, options)) {}
+
+http_server::~http_server() {
+    state_->stop();
+}
+
+void http_server::route(std::string path, handler h) {
+    state_->route(std::move(path), std::move(h));
+}
+
+error_code http_server::listen(const std::string& listen) {
+    return state_->listen(listen);
+}
+
+tcp::endpoint http_server::local_endpoint() const {
+    return state_->local_endpoint();
+}
+
+void http_server::stop() {
+    state_->stop();
+}
+
+std::size_t http_server::connections() const {
+    return state_->connections();
+}
+
+} // namespace pantau

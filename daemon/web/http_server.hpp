@@ -1,0 +1,109 @@
+// The daemon's own HTTP/1.1 server (Boost.Beast) for /metrics, the status page and the API.
+// It runs on the daemon's single io_context and starts no threads.
+//
+// Thread-safety: none. Construct, call every member function and destroy the server on the
+// io_context's thread (or before that thread starts running it). Handlers run there too and
+// must not block: they are synchronous and hold up every other connection while they run.
+//
+// Lifetime: the io_context must outlive the server. Destroying the server stops it; work it
+// left in the io_context (aborted operations) completes without touching the handlers.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pantau {
+
+namespace detail {
+class http_server_state;
+} // namespace detail
+
+// A request as handlers see it.
+struct http_request {
+    std::string method; // "GET", "HEAD" or "POST"
+    std::string path;   // request target up to '?', raw (not percent-decoded)
+    std::string query;  // raw text after the first '?', may be empty
+    std::string body;   // at most http_server_options::body_limit bytes
+    std::vector<std::pair<std::string, std::string>> headers; // in arrival order
+
+    // Value of the first header called `name` (compared case-insensitively), "" if absent.
+    std::string header(std::string_view name) const;
+};
+
+// What a handler fills in. The server adds Server, Content-Length and Connection itself and
+// drops those (and Transfer-Encoding) from `headers`. For HEAD the body is measured, then
+// discarded. `status` must be 200..599; for 204 and 304 the body is discarded.
+struct http_response {
+    int status = 200;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+// Value of the first `name` parameter in a raw query string ("a=1&b=x%20y"), with
+// application/x-www-form-urlencoded decoding ('+' is a space, %XX a byte; a malformed escape
+// stays as written). Names are decoded the same way before comparing. "" if absent.
+std::string query_param(std::string_view query, std::string_view name);
+
+struct http_server_options {
+    // Deadline for reading one whole request (headers and body), for an idle keep-alive
+    // connection to send its next one, and for writing one response. A client that is slower
+    // (slowloris) is disconnected.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds{30}};
+    // Connections beyond this many are closed as soon as they are accepted.
+    std::size_t max_connections = 1024;
+    // Larger request bodies get 413; larger request headers get 431. Both close the connection.
+    std::size_t body_limit = std::size_t{1} << 20;
+    std::size_t header_limit = std::size_t{16} << 10;
+};
+
+class http_server final {
+public:
+    // Called on the event loop for each request; `response` starts as 200 text/plain, empty.
+    // An exception it throws becomes a 500 response and an error log line.
+    using handler = std::function<void(const http_request& request, http_response& response)>;
+
+    explicit http_server(boost::asio::io_context& io, http_server_options options = {});
+    ~http_server(); // stop()
+    http_server(const http_server&) = delete;
+    http_server& operator=(const http_server&) = delete;
+
+    // Registers a handler for an exact path ("/metrics"), or, when the path ends with '/', for
+    // every path starting with it ("/api/v1/"). An exact match wins over a prefix, a longer
+    // prefix over a shorter one. "/" alone is exact (a catch-all would hide every 404).
+    // Registering a path again replaces its handler. Unmatched paths get 404.
+    void route(std::string path, handler h);
+
+    // Binds "host:port" and starts accepting. host is an IPv4 literal, a bracketed IPv6
+    // literal ("[::1]:9470") or "localhost" (127.0.0.1, no resolver); port 0 picks a free
+    // port (see local_endpoint). Errors: invalid_argument for a malformed address,
+    // already_open when listening, operation_aborted after stop(), else the socket error.
+    boost::system::error_code listen(const std::string& listen);
+
+    // Bound address, or a default endpoint when not listening.
+    boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+    // Stops accepting and closes every connection; pending operations complete as aborted,
+    // after which the server holds no work in the io_context. No handler runs after this
+    // returns. Final (listen fails afterwards) and idempotent.
+    void stop();
+
+    // Open connections, including ones being closed gracefully.
+    std::size_t connections() const;
+
+private:
+    // Shared with in-flight operations, which may outlive this object.
+    std::shared_ptr<detail::http_server_state> state_;
+};
+
+} // namespace pantau

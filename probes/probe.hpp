@@ -1,0 +1,48 @@
+// The one small interface every probe type implements.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/probe_result.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace pantau {
+
+class curl_multi;
+
+using probe_handler = std::function<void(probe_result)>;
+
+// One configured check's probe. Not thread-safe: used on the event loop thread only.
+class probe {
+public:
+    virtual ~probe() = default;
+
+    // Starts one run bounded by `timeout`. `done` is called exactly once, on the event
+    // loop and never from inside this call, unless cancel() comes first. At most one run
+    // at a time: starting a second while one is in flight is a programming error.
+    virtual void async_run(std::chrono::milliseconds timeout, probe_handler done) = 0;
+
+    // Abandons the run in flight, if any; its handler is not called.
+    virtual void cancel() = 0;
+
+    // Short type name for metrics ("http").
+    virtual const char* type() const = 0;
+};
+
+// What probes need from the runtime. Outlives every probe made from it.
+struct probe_context {
+    boost::asio::io_context& io;
+    curl_multi& curl;
+};
+
+// Makes the probe for a check's configuration.
+std::unique_ptr<probe> make_probe(probe_context& ctx, const check_spec& spec);
+
+} // namespace pantau

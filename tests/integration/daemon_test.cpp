@@ -1,0 +1,256 @@
+// The real pantau binary against loopback services: detection, metrics, reload, shutdown.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "fixtures/fixture_server.hpp"
+#include "fixtures/process.hpp"
+
+using namespace pantau::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        char tmpl[] = "/tmp/pantau-test-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    std::string write(const std::string& name, const std::string& text) const {
+        const auto p = path / name;
+        std::ofstream(p) << text;
+        return p.string();
+    }
+};
+
+std::string config_for(const fixture_server& srv, const std::string& extra_service = "") {
+    return "listen: 127.0.0.1:0\n"
+           "admin_token: rahasia\n"
+           "defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s, failure_threshold: 2}\n"
+           "agencies:\n"
+           "  - {id: dukcapil, name: Dinas Kependudukan}\n"
+           "services:\n"
+           "  - id: akta\n"
+           "    name: Akta Online\n"
+           "    agency: dukcapil\n"
+           "    checks:\n"
+           "      - id: portal\n"
+           "        http: {url: \"" + srv.url("/akta") + "\"}\n"
+           "  - id: ktp\n"
+           "    agency: dukcapil\n"
+           "    checks:\n"
+           "      - id: portal\n"
+           "        http: {url: \"" + srv.url("/ok") + "\"}\n" + extra_service;
+}
+
+// Starts `pantau run` and returns its base URL, read from its start-up log line.
+std::string start(child_process& p) {
+    REQUIRE(p.wait_for_output("listening on http://", 10s));
+    static const std::regex re("listening on (http://127\\.0\\.0\\.1:[0-9]+)");
+    std::smatch m;
+    const std::string out = p.output();
+    REQUIRE(std::regex_search(out, m, re));
+    return m[1].str();
+}
+
+bool metric_has(const std::string& base, const std::string& line) {
+    return http_get(base + "/metrics").body.find(line) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the log") {
+    fixture_server srv;
+    temp_dir dir;
+    const auto cfg = dir.write("pantau.yaml", config_for(srv));
+    child_process p({PANTAU_BINARY, "run", "--config", cfg});
+    const std::string base = start(p);
+
+    CHECK(http_get(base + "/-/healthy").status == 200);
+    CHECK(http_get(base + "/-/ready").status == 200);
+
+    const std::string akta = R"({agency="dukcapil",service="akta",check="portal"})";
+    REQUIRE(eventually([&] { return metric_has(base, "pantau_service_up" +
+                                                         std::string(R"({agency="dukcapil",service="akta"} 1)")); },
+                       10s));
+    const std::string metrics = http_get(base + "/metrics").body;
+    CHECK(metrics.find("probe_success" + akta + " 1") != std::string::npos);
+    CHECK(metrics.find("probe_http_status_code" + akta + " 200") != std::string::npos);
+    CHECK(metrics.find(R"(pantau_check_state{agency="dukcapil",service="akta",check="portal",state="up"} 1)") !=
+          std::string::npos);
+    CHECK(metrics.find(R"(probe_http_duration_seconds{agency="dukcapil",service="akta",check="portal",phase="connect"})") !=
+          std::string::npos);
+    CHECK(metrics.find(R"(pantau_probes_total{type="http",result="success"})") !=
+          std::string::npos);
+    CHECK(metrics.find("pantau_schedule_lag_seconds_bucket") != std::string::npos);
+    CHECK(metrics.find(R"(pantau_build_info{version=")") != std::string::npos);
+
+    srv.set_status("/akta", 503);
+    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 0)"); },
+                       10s));
+    CHECK(p.output().find("service dukcapil/akta is DOWN: check portal: http 503") !=
+          std::string::npos);
+    CHECK(metric_has(base, "probe_http_status_code" + akta + " 503"));
+    CHECK(metric_has(base, R"(pantau_service_up{agency="dukcapil",service="ktp"} 1)"));
+    // Soft state first: one failure is PENDING, the second (after retry_interval) DOWN.
+    CHECK(p.output().find("check dukcapil/akta/portal up -> pending: http 503") !=
+          std::string::npos);
+
+    srv.set_status("/akta", 200);
+    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"); },
+                       10s));
+    CHECK(p.output().find("service dukcapil/akta is UP again") != std::string::npos);
+
+    p.signal(SIGTERM);
+    const auto code = p.wait(5s);
+    REQUIRE(code);
+    CHECK(*code == 0);
+}
+
+TEST_CASE("daemon: a bad reload keeps the running configuration; a good one applies") {
+    fixture_server srv;
+    temp_dir dir;
+    const auto cfg = dir.write("pantau.yaml", config_for(srv));
+    child_process p({PANTAU_BINARY, "run", "--config", cfg});
+    const std::string base = start(p);
+    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"); }, 10s));
+
+    dir.write("pantau.yaml", config_for(srv) + "    bogus: 1\n");
+    p.signal(SIGHUP);
+    REQUIRE(p.wait_for_output("reload (SIGHUP) rejected", 5s));
+    CHECK(p.output().find("pantau.yaml:18:5: unknown key") != std::string::npos);
+    CHECK(metric_has(base, "pantau_config_last_reload_success 0"));
+    CHECK(metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"));
+
+    // HTTP reload needs the admin token.
+    CHECK(http_post(base + "/-/reload", "").status == 401);
+    CHECK(http_post(base + "/-/reload", "salah").status == 401);
+    CHECK(http_post(base + "/-/reload", "rahasia").status == 400);
+
+    dir.write("pantau.yaml", config_for(srv, "  - id: kia\n"
+                                             "    agency: dukcapil\n"
+                                             "    checks:\n"
+                                             "      - id: portal\n"
+                                             "        http: {url: \"" + srv.url("/ok") + "\"}\n"));
+    const auto reply = http_post(base + "/-/reload", "rahasia");
+    CHECK(reply.status == 200);
+    CHECK(metric_has(base, "pantau_config_last_reload_success 1"));
+    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="kia"} 1)"); }, 10s));
+    // Unchanged checks kept their state through the reload.
+    CHECK(metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"));
+    p.signal(SIGTERM);
+    CHECK(p.wait(5s) == 0);
+}
+
+TEST_CASE("daemon: SIGTERM stops promptly even with probes hanging") {
+    fixture_server srv;
+    temp_dir dir;
+    const auto cfg = dir.write(
+        "pantau.yaml",
+        "listen: 127.0.0.1:0\n"
+        "defaults: {interval: 10s, timeout: 9s}\n"
+        "agencies: [{id: a, name: A}]\n"
+        "services:\n"
+        "  - id: s\n"
+        "    agency: a\n"
+        "    checks: [{id: hang, http: {url: \"" + srv.url("/hang") + "\"}}]\n");
+    child_process p({PANTAU_BINARY, "run", "--config", cfg});
+    start(p);
+    REQUIRE(srv.wait_for_hits("/hang", 1, 15s));
+    const auto t0 = std::chrono::steady_clock::now();
+    p.signal(SIGTERM);
+    const auto code = p.wait(5s);
+    REQUIRE(code);
+    CHECK(*code == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+}
+
+TEST_CASE("cli: check-config reports FILE:LINE:COL and exits non-zero") {
+    temp_dir dir;
+    const auto good = dir.write("good.yaml", "agencies: [{id: a, name: A}]\n"
+                                             "services:\n"
+                                             "  - id: s\n"
+                                             "    agency: a\n"
+                                             "    checks:\n"
+                                             "      - id: c\n"
+                                             "        http: {url: \"https://example.go.id/\"}\n");
+    const auto ok = run_program({PANTAU_BINARY, "check-config", good});
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.output.find("OK") != std::string::npos);
+
+    const auto bad = dir.write("bad.yaml", "agencies: [{id: a, name: A}]\n"
+                                           "services:\n"
+                                           "  - id: s\n"
+                                           "    agency: a\n"
+                                           "    checks:\n"
+                                           "      - id: c\n"
+                                           "        intervall: 30s\n"
+                                           "        http: {url: \"https://example.go.id/\"}\n");
+    const auto res = run_program({PANTAU_BINARY, "check-config", bad});
+    CHECK(res.exit_code != 0);
+    CHECK_MESSAGE(res.output.find(bad + ":7:9:") == 0, res.output);
+    CHECK(res.output.find("did you mean \"interval\"") != std::string::npos);
+
+    const auto missing = run_program({PANTAU_BINARY, "check-config", dir.path.string() + "/nope.yaml"});
+    CHECK(missing.exit_code != 0);
+    CHECK(missing.output.find("nope.yaml") != std::string::npos);
+}
+
+TEST_CASE("cli: probe prints what it saw and exits 0/1") {
+    fixture_server srv;
+    const auto ok = run_program({PANTAU_BINARY, "probe", srv.url("/ok")});
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.output.find("result: success") != std::string::npos);
+    CHECK(ok.output.find("status: 200") != std::string::npos);
+    CHECK(ok.output.find("phases: resolve=") != std::string::npos);
+
+    const auto down = run_program({PANTAU_BINARY, "probe", srv.url("/status/503")});
+    CHECK(down.exit_code == 1);
+    CHECK(down.output.find("reason: http 503") != std::string::npos);
+
+    const auto expected = run_program(
+        {PANTAU_BINARY, "probe", srv.url("/status/503"), "--expect-status", "200,503"});
+    CHECK(expected.exit_code == 0);
+
+    const auto usage = run_program({PANTAU_BINARY, "probe", "--bogus"});
+    CHECK(usage.exit_code == 2);
+    CHECK(usage.output.find("Usage: pantau probe") != std::string::npos);
+}
+
+TEST_CASE("cli: --version and --help") {
+    const auto v = run_program({PANTAU_BINARY, "--version"});
+    CHECK(v.exit_code == 0);
+    CHECK(v.output.rfind("pantau ", 0) == 0);
+    for (const char* cmd : {"run", "demo", "check-config", "probe"}) {
+        const auto h = run_program({PANTAU_BINARY, cmd, "--help"});
+        CHECK(h.exit_code == 0);
+        CHECK(h.output.find(std::string("Usage: pantau ") + cmd) != std::string::npos);
+    }
+    CHECK(run_program({PANTAU_BINARY, "frobnicate"}).exit_code == 2);
+}
+
+TEST_CASE("demo: a service goes down and recovers within a minute") {
+    temp_dir dir;
+    child_process p({PANTAU_BINARY, "demo", "--listen", "127.0.0.1:0", "--dir",
+                     (dir.path / "demo").string(), "--for", "80s"});
+    const std::string base = start(p);
+    CHECK(p.output().find("status page:") != std::string::npos);
+    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dinkes",service="janji-temu"} 1)"); }, 15s));
+    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta-online"} 0)"); }, 40s));
+    CHECK(p.output().find("service dukcapil/akta-online is DOWN: check portal: http 503") !=
+          std::string::npos);
+    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta-online"} 1)"); }, 40s));
+    CHECK(p.output().find("service dukcapil/akta-online is UP again") != std::string::npos);
+    p.signal(SIGINT);
+    CHECK(p.wait(5s) == 0);
+}
