@@ -69,23 +69,26 @@ std::optional<transition> health_tracker::observe(probe_status status, std::stri
         case check_state::down: break;
         }
     }
+    if (state_ != check_state::pending) {
+        hard_ = state_;
+    }
     if (state_ == before) {
         return std::nullopt;
     }
     return transition{before, state_, std::string(reason)};
 }
 
-service_state derive_service_state(std::span<const check_state> checks) {
-    bool any_known = false;
-    for (check_state s : checks) {
-        if (s == check_state::down) {
-            return service_state::down;
-        }
-        if (s != check_state::unknown) {
-            any_known = true;
+service_state derive_service_state(std::span<const check_state> hard_states) {
+    bool any_up = false;
+    for (check_state s : hard_states) {
+        switch (s) {
+        case check_state::down: return service_state::down;
+        case check_state::up:
+        case check_state::pending: any_up = true; break;
+        case check_state::unknown: break;
         }
     }
-    return any_known ? service_state::up : service_state::unknown;
+    return any_up ? service_state::up : service_state::unknown;
 }
 
 } // namespace pantau

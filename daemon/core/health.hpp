@@ -41,6 +41,9 @@ public:
     std::optional<transition> observe(probe_status status, std::string_view reason);
 
     check_state state() const { return state_; }
+    // The last hard state: UNKNOWN, UP or DOWN, never PENDING (a soft failure keeps the
+    // hard state it started from, as in Icinga).
+    check_state hard_state() const { return hard_; }
     // True while the tracker wants a re-check sooner than the regular interval: a soft
     // failure awaiting confirmation, or a DOWN check collecting successes to recover.
     bool deciding() const;
@@ -52,6 +55,7 @@ public:
 private:
     thresholds limits_;
     check_state state_ = check_state::unknown;
+    check_state hard_ = check_state::unknown;
     unsigned failures_ = 0;
     unsigned successes_ = 0;
 };
@@ -60,8 +64,9 @@ enum class service_state : std::uint8_t { unknown, up, down };
 
 std::string_view to_string(service_state s);
 
-// Default rule: DOWN when any check is hard DOWN; UNKNOWN while no check has a result
-// and none is DOWN; otherwise UP (a PENDING check is a soft failure and keeps it UP).
-service_state derive_service_state(std::span<const check_state> checks);
+// Default rule over the checks' hard states: DOWN when any check is DOWN; UP when at
+// least one is UP and none is DOWN; UNKNOWN while no check has reached a hard state.
+// (A PENDING check is a soft failure: it counts with the hard state it started from.)
+service_state derive_service_state(std::span<const check_state> hard_states);
 
 } // namespace pantau

@@ -235,7 +235,7 @@ void monitor::update_service(std::size_t index, std::chrono::system_clock::time_
     const check_runtime* first_down = nullptr;
     for (schedule::check_id id : s.checks) {
         const check_runtime& c = *checks_[id];
-        states.push_back(c.health.state());
+        states.push_back(c.health.hard_state());
         if (!first_down && c.health.state() == check_state::down) {
             first_down = &c;
         }

@@ -40,9 +40,11 @@ struct http_request {
     std::string header(std::string_view name) const;
 };
 
-// What a handler fills in. The server adds Server, Content-Length and Connection itself and
-// drops those (and Transfer-Encoding) from `headers`. For HEAD the body is measured, then
-// discarded. `status` must be 200..599; for 204 and 304 the body is discarded.
+// What a handler fills in. The server sets Server, Content-Length and Connection itself and
+// ignores those (and Transfer-Encoding) in `headers`; a Content-Type there replaces
+// `content_type`. For HEAD the body is measured, then discarded; for 204 and 304 it is dropped.
+// A status outside 200..599, or a header name or value that would break the framing (CR, LF),
+// is logged and answered with 500 instead.
 struct http_response {
     int status = 200;
     std::string content_type = "text/plain; charset=utf-8";

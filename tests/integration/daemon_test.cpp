@@ -71,6 +71,7 @@ bool metric_has(const std::string& base, const std::string& line) {
 
 TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the log") {
     fixture_server srv;
+    srv.set_status("/akta", 200);
     temp_dir dir;
     const auto cfg = dir.write("pantau.yaml", config_for(srv));
     child_process p({PANTAU_BINARY, "run", "--config", cfg});
@@ -119,6 +120,7 @@ TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the l
 
 TEST_CASE("daemon: a bad reload keeps the running configuration; a good one applies") {
     fixture_server srv;
+    srv.set_status("/akta", 200);
     temp_dir dir;
     const auto cfg = dir.write("pantau.yaml", config_for(srv));
     child_process p({PANTAU_BINARY, "run", "--config", cfg});

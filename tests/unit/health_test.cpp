@@ -141,14 +141,39 @@ TEST_CASE("health: raising the threshold on reload keeps the current state") {
     CHECK(h.limits().failure_threshold == 5);
 }
 
-TEST_CASE("service: down when any check is hard down, pending does not count") {
+TEST_CASE("service: down when any check is hard down") {
     using s = check_state;
     CHECK(derive_service_state(std::vector<s>{}) == service_state::unknown);
     CHECK(derive_service_state(std::vector<s>{s::unknown, s::unknown}) == service_state::unknown);
     CHECK(derive_service_state(std::vector<s>{s::up, s::unknown}) == service_state::up);
-    CHECK(derive_service_state(std::vector<s>{s::up, s::pending}) == service_state::up);
     CHECK(derive_service_state(std::vector<s>{s::up, s::down}) == service_state::down);
     CHECK(derive_service_state(std::vector<s>{s::unknown, s::down}) == service_state::down);
+}
+
+TEST_CASE("health: a soft failure keeps the hard state it started from") {
+    health_tracker fresh({3, 1});
+    fresh.observe(fail, "x");
+    CHECK(fresh.state() == check_state::pending);
+    CHECK(fresh.hard_state() == check_state::unknown); // never succeeded: not up
+    health_tracker was_up({3, 1});
+    was_up.observe(ok, "");
+    was_up.observe(fail, "x");
+    CHECK(was_up.state() == check_state::pending);
+    CHECK(was_up.hard_state() == check_state::up); // service stays up during the soft state
+    was_up.observe(fail, "x");
+    was_up.observe(fail, "x");
+    CHECK(was_up.hard_state() == check_state::down);
+    was_up.observe(ok, "");
+    CHECK(was_up.hard_state() == check_state::up);
+}
+
+TEST_CASE("service: pending checks count by their hard state") {
+    health_tracker a({3, 1});
+    health_tracker b({3, 1});
+    a.observe(fail, "x"); // pending from unknown
+    b.observe(fail, "x");
+    const std::vector<check_state> hard{a.hard_state(), b.hard_state()};
+    CHECK(derive_service_state(hard) == service_state::unknown);
 }
 
 TEST_CASE("health: state names") {
