@@ -21,8 +21,9 @@ using std::chrono::microseconds;
 using std::chrono::nanoseconds;
 
 std::string format_bytes(std::size_t n) {
-    if (n % (1024 * 1024) == 0) {
-        return std::to_string(n / (1024 * 1024)) + "MiB";
+    constexpr std::size_t mib = std::size_t{1024} * 1024;
+    if (n % mib == 0) {
+        return std::to_string(n / mib) + "MiB";
     }
     if (n % 1024 == 0) {
         return std::to_string(n / 1024) + "KiB";
@@ -42,7 +43,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
 
 class http_probe final : public probe {
 public:
-    http_probe(curl_multi& curl, const http_check& spec) : curl_(curl), spec_(spec) {
+    http_probe(curl_multi& curl, http_check spec) : curl_(curl), spec_(std::move(spec)) {
         if (spec_.expect.body_matches) {
             try {
                 regex_.emplace(*spec_.expect.body_matches, boost::regex::ECMAScript);
@@ -53,7 +54,10 @@ public:
         needs_body_ = !spec_.expect.body_contains.empty() ||
                       !spec_.expect.body_not_contains.empty() || spec_.expect.body_matches;
         for (const auto& [name, value] : spec_.headers) {
-            headers_.reset(curl_slist_append(headers_.release(), (name + ": " + value).c_str()));
+            std::string line = name;
+            line += ": ";
+            line += value;
+            headers_.reset(curl_slist_append(headers_.release(), line.c_str()));
         }
     }
 
@@ -193,10 +197,9 @@ private:
     std::string transport_reason(CURLcode rc) const {
         long os_errno = 0;
         curl_easy_getinfo(easy_.get(), CURLINFO_OS_ERRNO, &os_errno);
-        const std::string detail = error_[0] != '\0' ? error_ : curl_easy_strerror(rc);
+        std::string detail = error_[0] != '\0' ? error_ : curl_easy_strerror(rc);
         switch (rc) {
-        case CURLE_OPERATION_TIMEDOUT:
-            return "timeout after " + format_duration(timeout_);
+        case CURLE_OPERATION_TIMEDOUT: return "timeout after " + format_duration(timeout_);
         case CURLE_COULDNT_CONNECT:
             if (os_errno == ECONNREFUSED) {
                 return "connection refused";
@@ -267,9 +270,8 @@ private:
         phases.connect = connect > resolve ? connect - resolve : nanoseconds{0};
         phases.tls = tls > connect ? tls - connect : nanoseconds{0};
         phases.processing = first_byte > pretransfer ? first_byte - pretransfer : nanoseconds{0};
-        phases.transfer = r.elapsed > first_byte && first_byte.count() > 0
-                              ? r.elapsed - first_byte
-                              : nanoseconds{0};
+        phases.transfer = r.elapsed > first_byte && first_byte.count() > 0 ? r.elapsed - first_byte
+                                                                           : nanoseconds{0};
         r.phases = phases;
 
         long code = 0;
@@ -298,8 +300,8 @@ private:
         const auto& expect = spec_.expect;
         const bool status_ok = expect.status.empty()
                                    ? (code >= 200 && code < 300)
-                                   : std::find(expect.status.begin(), expect.status.end(),
-                                               code) != expect.status.end();
+                                   : std::find(expect.status.begin(), expect.status.end(), code) !=
+                                         expect.status.end();
         if (!status_ok) {
             r.reason = "http " + std::to_string(code);
             return;

@@ -9,8 +9,7 @@ namespace pantau {
 std::unique_ptr<probe> make_probe(probe_context& ctx, const check_spec& spec) {
     return std::visit(
         [&ctx](const auto& s) -> std::unique_ptr<probe> {
-            using T = std::decay_t<decltype(s)>;
-            if constexpr (std::is_same_v<T, http_check>) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(s)>, http_check>) {
                 return make_http_probe(ctx.curl, s);
             }
         },

@@ -197,8 +197,8 @@ int cmd_probe(const std::vector<std::string_view>& args) {
                 char* end = nullptr;
                 const long code = std::strtol(item.c_str(), &end, 10);
                 if (item.empty() || *end != '\0' || code < 100 || code > 599) {
-                    return usage_error(usage_probe, "invalid status code \"" + item +
-                                                        "\" (write e.g. 200,301)");
+                    return usage_error(usage_probe,
+                                       "invalid status code \"" + item + "\" (write e.g. 200,301)");
                 }
                 spec.expect.status.push_back(static_cast<int>(code));
                 pos = comma + 1;

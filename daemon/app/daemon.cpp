@@ -40,9 +40,14 @@ bool token_matches(const std::string& expected, std::string_view authorization) 
 class daemon_app {
 public:
     daemon_app(const daemon_options& options, config initial)
-        : options_(options), config_(std::move(initial)), curl_(io_),
-          monitor_(io_, curl_, std::random_device{}()), metrics_(monitor_), server_(io_),
-          signals_(io_, SIGINT, SIGTERM, SIGHUP), deadline_(io_) {}
+        : options_(options)
+        , config_(std::move(initial))
+        , curl_(io_)
+        , monitor_(io_, curl_, std::random_device{}())
+        , metrics_(monitor_)
+        , server_(io_)
+        , signals_(io_, SIGINT, SIGTERM, SIGHUP)
+        , deadline_(io_) {}
 
     int run() {
         monitor_.apply(config_);
@@ -54,13 +59,12 @@ public:
             return 1;
         }
         const auto ep = server_.local_endpoint();
-        const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
-                                                        : ep.address().to_string();
+        const std::string host =
+            ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
         base_url_ = "http://" + host + ":" + std::to_string(ep.port());
         spdlog::info("pantau {} watching {} checks of {} services; listening on {} "
                      "(status page /, metrics /metrics)",
-                     PANTAU_VERSION, monitor_.check_count(), monitor_.services().size(),
-                     base_url_);
+                     PANTAU_VERSION, monitor_.check_count(), monitor_.services().size(), base_url_);
         if (options_.on_listening) {
             options_.on_listening(base_url_);
         }
@@ -111,7 +115,7 @@ private:
     std::string reload(std::string_view trigger) {
         auto loaded = load_config_file(options_.config_path);
         if (auto* err = std::get_if<config_error>(&loaded)) {
-            const std::string msg = err->to_string();
+            std::string msg = err->to_string();
             spdlog::error("reload ({}) rejected, keeping the running configuration: {}", trigger,
                           msg);
             metrics_.set_reload_result(false, unix_now());

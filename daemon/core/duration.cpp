@@ -31,8 +31,8 @@ std::optional<duration> parse_duration(std::string_view text) {
         } else if (pos < text.size()) {
             switch (text[pos]) {
             case 's': unit_ms = 1000; break;
-            case 'm': unit_ms = 60 * 1000; break;
-            case 'h': unit_ms = 3600 * 1000; break;
+            case 'm': unit_ms = std::int64_t{60} * 1000; break;
+            case 'h': unit_ms = std::int64_t{3600} * 1000; break;
             case 'd': unit_ms = 24LL * 3600 * 1000; break;
             default: return std::nullopt;
             }
@@ -62,8 +62,11 @@ std::string format_duration(duration d) {
         std::int64_t ms;
         const char* name;
     };
-    static constexpr unit units[] = {
-        {24LL * 3600 * 1000, "d"}, {3600 * 1000, "h"}, {60 * 1000, "m"}, {1000, "s"}, {1, "ms"}};
+    static constexpr unit units[] = {{24LL * 3600 * 1000, "d"},
+                                     {3600LL * 1000, "h"},
+                                     {60LL * 1000, "m"},
+                                     {1000, "s"},
+                                     {1, "ms"}};
     for (const unit& u : units) {
         if (ms >= u.ms) {
             out += std::to_string(ms / u.ms);

@@ -30,7 +30,7 @@ health_tracker::health_tracker(thresholds t) : limits_(t) {
 
 bool health_tracker::deciding() const {
     switch (state_) {
-    case check_state::unknown: return false;
+    case check_state::unknown:
     case check_state::up: return false;
     case check_state::pending: return true;
     case check_state::down: return successes_ > 0;
@@ -63,8 +63,8 @@ std::optional<transition> health_tracker::observe(probe_status status, std::stri
         case check_state::unknown:
         case check_state::up:
         case check_state::pending:
-            state_ = failures_ >= limits_.failure_threshold ? check_state::down
-                                                             : check_state::pending;
+            state_ =
+                failures_ >= limits_.failure_threshold ? check_state::down : check_state::pending;
             break;
         case check_state::down: break;
         }

@@ -24,7 +24,8 @@ std::chrono::nanoseconds stable_phase(std::string_view key, std::chrono::nanosec
 }
 
 schedule::schedule(mono_time anchor, std::size_t max_in_flight)
-    : anchor_(anchor), max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
+    : anchor_(anchor)
+    , max_in_flight_(max_in_flight == 0 ? 1 : max_in_flight) {}
 
 mono_time schedule::first_slot_at_or_after(const entry& e, mono_time t) const {
     const mono_time base = anchor_ + e.phase;
@@ -45,8 +46,8 @@ void schedule::push(check_id id) {
     heap_.push(heap_item{e.due, id, e.generation});
 }
 
-schedule::check_id schedule::add(std::chrono::nanoseconds interval,
-                                 std::chrono::nanoseconds phase, mono_time now) {
+schedule::check_id schedule::add(std::chrono::nanoseconds interval, std::chrono::nanoseconds phase,
+                                 mono_time now) {
     const auto id = static_cast<check_id>(entries_.size());
     entry e;
     e.interval = interval.count() > 0 ? interval : std::chrono::nanoseconds{1};

@@ -76,8 +76,8 @@ private:
     struct entry {
         std::chrono::nanoseconds interval{0};
         std::chrono::nanoseconds phase{0};
-        mono_time slot{};  // nominal phase-aligned slot of the current/next regular run
-        mono_time due{};   // when the next run is due (slot + jitter, or a retry time)
+        mono_time slot{}; // nominal phase-aligned slot of the current/next regular run
+        mono_time due{};  // when the next run is due (slot + jitter, or a retry time)
         std::uint32_t generation = 0;
         bool retrying = false;
         run_state state = run_state::waiting;

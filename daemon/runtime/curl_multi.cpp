@@ -16,8 +16,8 @@ namespace asio = boost::asio;
 struct curl_multi::socket_state {
     explicit socket_state(asio::io_context& io) : descriptor(io) {}
     asio::posix::stream_descriptor descriptor;
-    int want = 0;         // CURL_POLL_* bits curl asked for
-    bool owned = false;   // opened by on_open_socket, closed by on_close_socket
+    int want = 0;       // CURL_POLL_* bits curl asked for
+    bool owned = false; // opened by on_open_socket, closed by on_close_socket
     bool read_armed = false;
     bool write_armed = false;
     std::uint64_t read_generation = 0;
@@ -33,6 +33,14 @@ curl_multi::curl_multi(asio::io_context& io) : io_(io), timer_(io), multi_(curl_
 }
 
 curl_multi::~curl_multi() {
+    try {
+        shutdown();
+    } catch (...) {
+        // Nothing useful to do while tearing down; never throw from a destructor.
+    }
+}
+
+void curl_multi::shutdown() {
     for (auto& [easy, done] : transfers_) {
         curl_multi_remove_handle(multi_.get(), easy);
     }
@@ -234,8 +242,7 @@ int curl_multi::on_timer(CURLM* /*multi*/, long timeout_ms, void* self) {
     return 0;
 }
 
-curl_socket_t curl_multi::on_open_socket(void* self, curlsocktype purpose,
-                                         curl_sockaddr* address) {
+curl_socket_t curl_multi::on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) {
     auto* me = static_cast<curl_multi*>(self);
     if (purpose != CURLSOCKTYPE_IPCXN) {
         return CURL_SOCKET_BAD;

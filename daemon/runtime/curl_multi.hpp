@@ -67,6 +67,7 @@ private:
     static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
     static int on_close_socket(void* self, curl_socket_t s);
 
+    void shutdown();
     void watch(curl_socket_t s, int what);
     void arm(const std::shared_ptr<socket_state>& st, bool read);
     void forget(curl_socket_t s, bool close_fd);

@@ -33,10 +33,18 @@ void lag_histogram::observe(double seconds) {
 }
 
 monitor::monitor(boost::asio::io_context& io, curl_multi& curl, std::uint64_t seed)
-    : io_(io), curl_(curl), probe_ctx_{io, curl}, timer_(io), schedule_(mono_clock::now(), 4096),
-      rng_(static_cast<std::minstd_rand::result_type>(seed)) {}
+    : probe_ctx_{io, curl}
+    , timer_(io)
+    , schedule_(mono_clock::now(), 4096)
+    , rng_(static_cast<std::minstd_rand::result_type>(seed)) {}
 
-monitor::~monitor() { stop(); }
+monitor::~monitor() {
+    try {
+        stop();
+    } catch (...) {
+        // Cancelling cannot meaningfully fail; never throw from a destructor.
+    }
+}
 
 void monitor::apply(const config& cfg) {
     const mono_time now = mono_clock::now();
@@ -89,9 +97,20 @@ void monitor::apply(const config& cfg) {
                 }
             } else {
                 id = schedule_.add(cc.interval, phase, now);
-                auto c = std::make_unique<check_runtime>(check_runtime{
-                    svc.agency, svc.id, key, cc, make_probe(probe_ctx_, cc.spec),
-                    health_tracker(thresholds_of(cc)), id, 0, std::nullopt, {}, wall, 0, false});
+                auto c =
+                    std::make_unique<check_runtime>(check_runtime{svc.agency,
+                                                                  svc.id,
+                                                                  key,
+                                                                  cc,
+                                                                  make_probe(probe_ctx_, cc.spec),
+                                                                  health_tracker(thresholds_of(cc)),
+                                                                  id,
+                                                                  0,
+                                                                  std::nullopt,
+                                                                  {},
+                                                                  wall,
+                                                                  0,
+                                                                  false});
                 if (checks_.size() <= id) {
                     checks_.resize(id + 1);
                 }
@@ -218,8 +237,8 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
         std::chrono::seconds{1});
     std::chrono::nanoseconds jitter{0};
     if (max_jitter.count() > 0) {
-        jitter = std::chrono::nanoseconds{std::uniform_int_distribution<std::int64_t>(
-            0, max_jitter.count())(rng_)};
+        jitter = std::chrono::nanoseconds{
+            std::uniform_int_distribution<std::int64_t>(0, max_jitter.count())(rng_)};
     }
     schedule_.finish(id, now, retry, jitter);
     arm();

@@ -122,8 +122,6 @@ private:
     void on_result(schedule::check_id id, probe_result result);
     void update_service(std::size_t index, std::chrono::system_clock::time_point now);
 
-    boost::asio::io_context& io_;
-    curl_multi& curl_;
     probe_context probe_ctx_;
     boost::asio::steady_timer timer_;
     std::optional<mono_time> armed_for_;

@@ -867,7 +867,7 @@ std::size_t sim_server::total_hits() const {
 }
 
 bool sim_server::wait_for_hits(std::string_view path, std::size_t count,
-                                   std::chrono::milliseconds timeout) const {
+                               std::chrono::milliseconds timeout) const {
     const auto& state = *impl_->state();
     std::unique_lock lock(state.mutex);
     return state.hits_changed.wait_for(lock, timeout, [&] {

@@ -105,8 +105,7 @@ void append_number(std::string& out, double v) {
     }
 }
 
-void header(std::string& out, std::string_view name, std::string_view help,
-            std::string_view type) {
+void header(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
     out += "# HELP ";
     out += name;
     out += ' ';
@@ -137,7 +136,9 @@ void check_sample(std::string& out, std::string_view name, const check_runtime& 
     out += '\n';
 }
 
-double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+double seconds(std::chrono::nanoseconds d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 void render_checks(std::string& out, const monitor& m) {
     const auto& checks = m.checks();
@@ -193,10 +194,10 @@ void render_checks(std::string& out, const monitor& m) {
            "Earliest expiry of the server's certificate chain, in Unix seconds.", "gauge");
     each([&out](const check_runtime& c) {
         if (c.last && c.last->cert_earliest_expiry) {
-            check_sample(out, "probe_ssl_earliest_cert_expiry", c,
-                         std::chrono::duration<double>(
-                             c.last->cert_earliest_expiry->time_since_epoch())
-                             .count());
+            check_sample(
+                out, "probe_ssl_earliest_cert_expiry", c,
+                std::chrono::duration<double>(c.last->cert_earliest_expiry->time_since_epoch())
+                    .count());
         }
     });
     header(out, "probe_dns_lookup_time_seconds", "Time the last probe spent resolving names.",
@@ -257,8 +258,9 @@ void append_label_value(std::string& out, std::string_view value) {
 }
 
 metrics_endpoint::metrics_endpoint(const monitor& m)
-    : monitor_(m), registry_(std::make_shared<prometheus::Registry>()),
-      monitor_collector_(std::make_shared<monitor_collector>(m)) {
+    : monitor_(m)
+    , registry_(std::make_shared<prometheus::Registry>())
+    , monitor_collector_(std::make_shared<monitor_collector>(m)) {
     prometheus::BuildGauge()
         .Name("pantau_build_info")
         .Help("Build information; the value is always 1.")

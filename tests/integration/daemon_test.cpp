@@ -45,12 +45,15 @@ std::string config_for(const fixture_server& srv, const std::string& extra_servi
            "    agency: dukcapil\n"
            "    checks:\n"
            "      - id: portal\n"
-           "        http: {url: \"" + srv.url("/akta") + "\"}\n"
+           "        http: {url: \"" +
+           srv.url("/akta") +
+           "\"}\n"
            "  - id: ktp\n"
            "    agency: dukcapil\n"
            "    checks:\n"
            "      - id: portal\n"
-           "        http: {url: \"" + srv.url("/ok") + "\"}\n" + extra_service;
+           "        http: {url: \"" +
+           srv.url("/ok") + "\"}\n" + extra_service;
 }
 
 // Starts `pantau run` and returns its base URL, read from its start-up log line.
@@ -67,6 +70,14 @@ bool metric_has(const std::string& base, const std::string& line) {
     return http_get(base + "/metrics").body.find(line) != std::string::npos;
 }
 
+// Waits until /metrics shows pantau_service_up{agency,service} == value.
+bool service_up_becomes(const std::string& base, const std::string& agency,
+                        const std::string& service, int value, std::chrono::milliseconds timeout) {
+    const std::string line = "pantau_service_up{agency=\"" + agency + "\",service=\"" + service +
+                             "\"} " + std::to_string(value);
+    return eventually([&] { return metric_has(base, line); }, timeout);
+}
+
 } // namespace
 
 TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the log") {
@@ -81,24 +92,25 @@ TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the l
     CHECK(http_get(base + "/-/ready").status == 200);
 
     const std::string akta = R"({agency="dukcapil",service="akta",check="portal"})";
-    REQUIRE(eventually([&] { return metric_has(base, "pantau_service_up" +
-                                                         std::string(R"({agency="dukcapil",service="akta"} 1)")); },
-                       10s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "akta", 1, 10s));
     const std::string metrics = http_get(base + "/metrics").body;
     CHECK(metrics.find("probe_success" + akta + " 1") != std::string::npos);
     CHECK(metrics.find("probe_http_status_code" + akta + " 200") != std::string::npos);
-    CHECK(metrics.find(R"(pantau_check_state{agency="dukcapil",service="akta",check="portal",state="up"} 1)") !=
-          std::string::npos);
-    CHECK(metrics.find(R"(probe_http_duration_seconds{agency="dukcapil",service="akta",check="portal",phase="connect"})") !=
-          std::string::npos);
+    CHECK(
+        metrics.find(
+            R"(pantau_check_state{agency="dukcapil",service="akta",check="portal",state="up"} 1)") !=
+        std::string::npos);
+    CHECK(
+        metrics.find(
+            R"(probe_http_duration_seconds{agency="dukcapil",service="akta",check="portal",phase="connect"})") !=
+        std::string::npos);
     CHECK(metrics.find(R"(pantau_probes_total{type="http",result="success"})") !=
           std::string::npos);
     CHECK(metrics.find("pantau_schedule_lag_seconds_bucket") != std::string::npos);
     CHECK(metrics.find(R"(pantau_build_info{version=")") != std::string::npos);
 
     srv.set_status("/akta", 503);
-    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 0)"); },
-                       10s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "akta", 0, 10s));
     CHECK(p.output().find("service dukcapil/akta is DOWN: check portal: http 503") !=
           std::string::npos);
     CHECK(metric_has(base, "probe_http_status_code" + akta + " 503"));
@@ -108,8 +120,7 @@ TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the l
           std::string::npos);
 
     srv.set_status("/akta", 200);
-    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"); },
-                       10s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "akta", 1, 10s));
     CHECK(p.output().find("service dukcapil/akta is UP again") != std::string::npos);
 
     p.signal(SIGTERM);
@@ -125,7 +136,7 @@ TEST_CASE("daemon: a bad reload keeps the running configuration; a good one appl
     const auto cfg = dir.write("pantau.yaml", config_for(srv));
     child_process p({PANTAU_BINARY, "run", "--config", cfg});
     const std::string base = start(p);
-    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"); }, 10s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "akta", 1, 10s));
 
     dir.write("pantau.yaml", config_for(srv) + "    bogus: 1\n");
     p.signal(SIGHUP);
@@ -143,11 +154,12 @@ TEST_CASE("daemon: a bad reload keeps the running configuration; a good one appl
                                              "    agency: dukcapil\n"
                                              "    checks:\n"
                                              "      - id: portal\n"
-                                             "        http: {url: \"" + srv.url("/ok") + "\"}\n"));
+                                             "        http: {url: \"" +
+                                                 srv.url("/ok") + "\"}\n"));
     const auto reply = http_post(base + "/-/reload", "rahasia");
     CHECK(reply.status == 200);
     CHECK(metric_has(base, "pantau_config_last_reload_success 1"));
-    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="kia"} 1)"); }, 10s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "kia", 1, 10s));
     // Unchanged checks kept their state through the reload.
     CHECK(metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"));
     p.signal(SIGTERM);
@@ -157,15 +169,14 @@ TEST_CASE("daemon: a bad reload keeps the running configuration; a good one appl
 TEST_CASE("daemon: SIGTERM stops promptly even with probes hanging") {
     fixture_server srv;
     temp_dir dir;
-    const auto cfg = dir.write(
-        "pantau.yaml",
-        "listen: 127.0.0.1:0\n"
-        "defaults: {interval: 10s, timeout: 9s}\n"
-        "agencies: [{id: a, name: A}]\n"
-        "services:\n"
-        "  - id: s\n"
-        "    agency: a\n"
-        "    checks: [{id: hang, http: {url: \"" + srv.url("/hang") + "\"}}]\n");
+    const auto cfg = dir.write("pantau.yaml", "listen: 127.0.0.1:0\n"
+                                              "defaults: {interval: 10s, timeout: 9s}\n"
+                                              "agencies: [{id: a, name: A}]\n"
+                                              "services:\n"
+                                              "  - id: s\n"
+                                              "    agency: a\n"
+                                              "    checks: [{id: hang, http: {url: \"" +
+                                                  srv.url("/hang") + "\"}}]\n");
     child_process p({PANTAU_BINARY, "run", "--config", cfg});
     start(p);
     REQUIRE(srv.wait_for_hits("/hang", 1, 15s));
@@ -203,7 +214,8 @@ TEST_CASE("cli: check-config reports FILE:LINE:COL and exits non-zero") {
     CHECK_MESSAGE(res.output.find(bad + ":7:9:") == 0, res.output);
     CHECK(res.output.find("did you mean \"interval\"") != std::string::npos);
 
-    const auto missing = run_program({PANTAU_BINARY, "check-config", dir.path.string() + "/nope.yaml"});
+    const auto missing =
+        run_program({PANTAU_BINARY, "check-config", dir.path.string() + "/nope.yaml"});
     CHECK(missing.exit_code != 0);
     CHECK(missing.output.find("nope.yaml") != std::string::npos);
 }
@@ -220,8 +232,8 @@ TEST_CASE("cli: probe prints what it saw and exits 0/1") {
     CHECK(down.exit_code == 1);
     CHECK(down.output.find("reason: http 503") != std::string::npos);
 
-    const auto expected = run_program(
-        {PANTAU_BINARY, "probe", srv.url("/status/503"), "--expect-status", "200,503"});
+    const auto expected =
+        run_program({PANTAU_BINARY, "probe", srv.url("/status/503"), "--expect-status", "200,503"});
     CHECK(expected.exit_code == 0);
 
     const auto usage = run_program({PANTAU_BINARY, "probe", "--bogus"});
@@ -247,11 +259,11 @@ TEST_CASE("demo: a service goes down and recovers within a minute") {
                      (dir.path / "demo").string(), "--for", "80s"});
     const std::string base = start(p);
     CHECK(p.output().find("status page:") != std::string::npos);
-    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dinkes",service="janji-temu"} 1)"); }, 15s));
-    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta-online"} 0)"); }, 40s));
+    REQUIRE(service_up_becomes(base, "dinkes", "janji-temu", 1, 15s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "akta-online", 0, 40s));
     CHECK(p.output().find("service dukcapil/akta-online is DOWN: check portal: http 503") !=
           std::string::npos);
-    REQUIRE(eventually([&] { return metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta-online"} 1)"); }, 40s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "akta-online", 1, 40s));
     CHECK(p.output().find("service dukcapil/akta-online is UP again") != std::string::npos);
     p.signal(SIGINT);
     CHECK(p.wait(5s) == 0);

@@ -32,10 +32,9 @@ TEST_CASE("schedule: stable_phase is stable, in range and spreads keys") {
     CHECK(a < 60s);
     std::set<std::int64_t> distinct_ms;
     for (int i = 0; i < 10000; ++i) {
-        distinct_ms.insert(
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                stable_phase("agency/service/check-" + std::to_string(i), 60s))
-                .count());
+        distinct_ms.insert(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               stable_phase("agency/service/check-" + std::to_string(i), 60s))
+                               .count());
     }
     // 10,000 checks at 60 s land on thousands of distinct milliseconds, not a few.
     CHECK(distinct_ms.size() > 5000);
@@ -126,7 +125,7 @@ TEST_CASE("schedule: retry_interval until decided, then back to the phase grid")
     s.finish(id, t0 + 27s, nanoseconds{20s}, 0s);
     due_at(s, t0 + 47s);
     s.finish(id, t0 + 48s, std::nullopt, 0s); // decided (hard down)
-    CHECK(s.next_wakeup() == t0 + 65s);        // next aligned slot, not 48 + 60
+    CHECK(s.next_wakeup() == t0 + 65s);       // next aligned slot, not 48 + 60
     CHECK(s.skipped() == 0);
 }
 
