@@ -7,6 +7,8 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <random>
 
 #include "config/config.hpp"
@@ -35,6 +37,22 @@ bool token_matches(const std::string& expected, std::string_view authorization) 
         return false;
     }
     return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+// Every probe in flight holds a socket; keep max_in_flight under the open-file limit,
+// leaving descriptors for the HTTP server, the ledger and logs.
+void fit_to_descriptor_limit(config& cfg) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) {
+        return;
+    }
+    const auto usable = lim.rlim_cur > 256 ? static_cast<std::size_t>(lim.rlim_cur) - 128 : 128;
+    if (cfg.max_in_flight > usable) {
+        spdlog::warn("max_in_flight {} exceeds what the open-file limit {} allows; using {} "
+                     "(raise LimitNOFILE to allow more)",
+                     cfg.max_in_flight, lim.rlim_cur, usable);
+        cfg.max_in_flight = usable;
+    }
 }
 
 class daemon_app {
@@ -122,6 +140,7 @@ private:
             return msg;
         }
         config next = std::move(std::get<config>(loaded));
+        fit_to_descriptor_limit(next);
         if (next.listen != config_.listen && !options_.listen_override) {
             spdlog::warn("reload: listen changed to {}; restart to apply it", next.listen);
         }
@@ -208,7 +227,9 @@ int run_daemon(const daemon_options& options) {
         spdlog::critical("{}", err->to_string());
         return 2;
     }
-    daemon_app app(options, std::move(std::get<config>(loaded)));
+    config& cfg = std::get<config>(loaded);
+    fit_to_descriptor_limit(cfg);
+    daemon_app app(options, std::move(cfg));
     return app.run();
 }
 

@@ -2,12 +2,29 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <clocale>
 
 #include "app/cli.hpp"
 
+namespace {
+
+// Every probe in flight holds a socket: lift the soft descriptor limit to the hard one
+// (1024 is the usual soft default; systemd's unit sets both to 65536).
+void raise_descriptor_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     std::setlocale(LC_ALL, "C");
+    raise_descriptor_limit();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         spdlog::critical("libcurl failed to initialise");
         return 1;

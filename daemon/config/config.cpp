@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <boost/regex.hpp>
 #include <malloc.h>
 
 #include <algorithm>
@@ -15,7 +16,6 @@
 #include <limits>
 #include <memory>
 #include <numeric>
-#include <regex>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -1263,9 +1263,10 @@ private:
         if (f[e_body_matches].present) {
             std::string pattern = text(f[e_body_matches]);
             try {
-                const std::regex compiled{pattern, std::regex::ECMAScript};
+                // The same engine the HTTP probe matches with.
+                const boost::regex compiled{pattern, boost::regex::ECMAScript};
                 static_cast<void>(compiled);
-            } catch (const std::regex_error& e) {
+            } catch (const boost::regex_error& e) {
                 fail(value_mark(f[e_body_matches]),
                      "invalid regular expression " + quoted(pattern) + " (" + e.what() +
                          "): write an ECMAScript regex, e.g. \"Version [0-9]+\" (put a "

@@ -26,7 +26,8 @@ struct http_expect {
     std::vector<int> status;
     std::vector<std::string> body_contains;
     std::vector<std::string> body_not_contains;
-    // ECMAScript regular expression (std::regex), searched anywhere in the body.
+    // ECMAScript regular expression (Boost.Regex, as the probe uses), searched anywhere in the
+    // body.
     std::optional<std::string> body_matches;
     std::optional<duration> max_latency;
     // Fail when the server's certificate expires in fewer days than this.
