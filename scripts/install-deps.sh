@@ -25,11 +25,14 @@ packages=(
     libfmt-dev
     doctest-dev
     libsqlite3-dev
+    sqlite3               # the tamper test edits the ledger with the sqlite3 tool
     nlohmann-json3-dev
     clang-format          # 14 on Debian 12; CI checks .clang-format
     clang-tidy            # 14 on Debian 12; CI checks .clang-tidy
     curl
     procps
+    chromium              # headless: renders the HTML report in tests/browser
+    fonts-liberation      # the report's fonts (chromium only recommends them)
 )
 
 for arg in "$@"; do

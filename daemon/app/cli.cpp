@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -14,7 +15,9 @@
 #include "app/demo.hpp"
 #include "config/config.hpp"
 #include "core/duration.hpp"
+#include "ledger/sqlite_ledger.hpp"
 #include "probes/probe.hpp"
+#include "report/report_cli.hpp"
 #include "runtime/curl_multi.hpp"
 
 namespace pantau {
@@ -30,6 +33,10 @@ Usage:
   pantau demo [--listen ADDR]       run on a built-in simulated municipality
   pantau check-config FILE          validate a configuration file
   pantau probe URL [options]        probe a URL once and print what was seen
+  pantau report --from DATE --to DATE [--format md|csv|html|json]
+                                    availability and outage report from the ledger
+  pantau ledger verify              check the ledger's hash chain
+  pantau ack OUTAGE --by NAME       acknowledge an outage via the running daemon
   pantau --version                  print the version
 
 Run "pantau COMMAND --help" for a command's options.
@@ -76,6 +83,23 @@ Runs one HTTP(S) probe and prints what it saw. Exit 0 when it succeeded, 1 when 
   --ca-file FILE            trust this CA bundle
   --insecure                do not verify TLS certificates
   --no-follow               do not follow redirects
+)";
+
+const char* usage_ledger = R"(Usage: pantau ledger verify [--config FILE]
+
+Walks the ledger's hash chain. Prints the number of events and the last hash when every
+event fits (write the hash into meeting minutes to check later); otherwise names the first
+event that was changed, deleted or inserted and exits 1.
+)";
+
+const char* usage_ack =
+    R"(Usage: pantau ack OUTAGE --by NAME [--note TEXT] [--config FILE] [--url URL]
+
+Acknowledges an outage through the running daemon (POST /api/v1/outages/OUTAGE/ack with
+the configuration's admin_token). Later escalation levels stop, except those marked
+even_if_acknowledged.
+
+  --url URL   the daemon's base URL (default: http:// + the configuration's listen)
 )";
 
 bool wants_help(const std::vector<std::string_view>& args) {
@@ -280,6 +304,152 @@ int cmd_probe(const std::vector<std::string_view>& args) {
     return ok ? 0 : 1;
 }
 
+// Reads --config FILE from args (default /etc/pantau/pantau.yaml), leaving the rest.
+std::optional<config> load_for_cli(std::vector<std::string_view>& args, const char* usage,
+                                   int& exit_code) {
+    std::string path = default_config;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--config") {
+            if (i + 1 >= args.size()) {
+                exit_code = usage_error(usage, "--config needs a FILE");
+                return std::nullopt;
+            }
+            path = std::string(args[i + 1]);
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+                       args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+            break;
+        }
+    }
+    auto loaded = load_config_file(path);
+    if (auto* err = std::get_if<config_error>(&loaded)) {
+        std::fprintf(stderr, "%s\n", err->to_string().c_str());
+        exit_code = 1;
+        return std::nullopt;
+    }
+    return std::move(std::get<config>(loaded));
+}
+
+int cmd_ledger(std::vector<std::string_view> args) {
+    if (wants_help(args)) {
+        std::fputs(usage_ledger, stdout);
+        return 0;
+    }
+    int rc = 0;
+    auto cfg = load_for_cli(args, usage_ledger, rc);
+    if (!cfg) {
+        return rc;
+    }
+    if (args.size() != 1 || args[0] != "verify") {
+        return usage_error(usage_ledger, "expected: pantau ledger verify");
+    }
+    std::string error;
+    std::unique_ptr<ledger> l = open_sqlite_ledger_readonly(cfg->ledger, error);
+    if (!l) {
+        std::fprintf(stderr, "pantau: cannot open the ledger %s: %s\n", cfg->ledger.c_str(),
+                     error.c_str());
+        return 2;
+    }
+    const verify_result r = l->verify();
+    if (!r.ok) {
+        std::fprintf(stderr, "ledger %s: TAMPERED: %s\n", cfg->ledger.c_str(), r.problem.c_str());
+        return 1;
+    }
+    std::printf("ledger %s: OK, %lld events, last hash %s\n", cfg->ledger.c_str(),
+                static_cast<long long>(r.events), r.last_hash.empty() ? "-" : r.last_hash.c_str());
+    return 0;
+}
+
+size_t collect_body(char* data, size_t size, size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+int cmd_ack(std::vector<std::string_view> args) {
+    if (wants_help(args)) {
+        std::fputs(usage_ack, stdout);
+        return 0;
+    }
+    int rc = 0;
+    auto cfg = load_for_cli(args, usage_ack, rc);
+    if (!cfg) {
+        return rc;
+    }
+    std::string id;
+    std::string by;
+    std::string note;
+    std::string base;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--url" && i + 1 < args.size()) {
+            base = std::string(args[++i]);
+            while (!base.empty() && base.back() == '/') {
+                base.pop_back();
+            }
+        } else if (args[i] == "--by" && i + 1 < args.size()) {
+            by = std::string(args[++i]);
+        } else if (args[i] == "--note" && i + 1 < args.size()) {
+            note = std::string(args[++i]);
+        } else if (id.empty() && !args[i].empty() && args[i][0] != '-') {
+            id = std::string(args[i]);
+        } else {
+            return usage_error(usage_ack, "unexpected argument " + std::string(args[i]));
+        }
+    }
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+        return usage_error(usage_ack, "ack needs an outage id (a number)");
+    }
+    if (by.empty()) {
+        return usage_error(usage_ack, "ack needs --by NAME: who acknowledges");
+    }
+    if (cfg->admin_token.empty()) {
+        std::fprintf(stderr, "pantau: the configuration has no admin_token; set one to allow "
+                             "acknowledgements\n");
+        return 1;
+    }
+    if (base.empty()) {
+        std::string host = cfg->listen.substr(0, cfg->listen.rfind(':'));
+        if (host == "0.0.0.0" || host.empty()) {
+            host = "127.0.0.1";
+        } else if (host == "[::]") {
+            host = "[::1]";
+        }
+        base = "http://" + host + cfg->listen.substr(cfg->listen.rfind(':'));
+    }
+    const std::string url = base + "/api/v1/outages/" + id + "/ack";
+    const std::string body = nlohmann::json{{"by", by}, {"note", note}}.dump();
+    curl_easy_ptr h(curl_easy_init());
+    curl_slist_ptr headers;
+    headers.reset(curl_slist_append(headers.release(), "Content-Type: application/json"));
+    const std::string auth = "Authorization: Bearer " + cfg->admin_token;
+    headers.reset(curl_slist_append(headers.release(), auth.c_str()));
+    std::string reply;
+    curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, &collect_body);
+    curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &reply);
+    const CURLcode res = curl_easy_perform(h.get());
+    if (res != CURLE_OK) {
+        std::fprintf(stderr, "pantau: cannot reach the daemon at %s: %s\n", url.c_str(),
+                     curl_easy_strerror(res));
+        return 1;
+    }
+    long status = 0;
+    curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
+    const auto j = nlohmann::json::parse(reply, nullptr, false);
+    if (status != 200) {
+        const std::string why = !j.is_discarded() && j.contains("error") && j["error"].is_string()
+                                    ? j["error"].get<std::string>()
+                                    : reply;
+        std::fprintf(stderr, "pantau: acknowledgement refused (HTTP %ld): %s\n", status,
+                     why.c_str());
+        return 1;
+    }
+    std::printf("outage %s acknowledged by %s\n", id.c_str(), by.c_str());
+    return 0;
+}
+
 } // namespace
 
 int cli_main(int argc, char** argv) {
@@ -305,6 +475,15 @@ int cli_main(int argc, char** argv) {
     }
     if (command == "probe") {
         return cmd_probe(args);
+    }
+    if (command == "report") {
+        return report_main(args);
+    }
+    if (command == "ledger") {
+        return cmd_ledger(args);
+    }
+    if (command == "ack") {
+        return cmd_ack(args);
     }
     return usage_error(usage_main, "unknown command \"" + std::string(command) + "\"");
 }

@@ -4,7 +4,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
@@ -12,8 +11,11 @@
 #include <random>
 
 #include "config/config.hpp"
+#include "ledger/sqlite_ledger.hpp"
 #include "runtime/curl_multi.hpp"
 #include "runtime/monitor.hpp"
+#include "runtime/recorder.hpp"
+#include "web/api.hpp"
 #include "web/http_server.hpp"
 #include "web/metrics.hpp"
 #include "web/status_page.hpp"
@@ -25,18 +27,6 @@ namespace {
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-bool token_matches(const std::string& expected, std::string_view authorization) {
-    constexpr std::string_view prefix = "Bearer ";
-    if (expected.empty() || authorization.substr(0, prefix.size()) != prefix) {
-        return false;
-    }
-    const std::string_view given = authorization.substr(prefix.size());
-    if (given.size() != expected.size()) {
-        return false;
-    }
-    return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 // Every probe in flight holds a socket; keep max_in_flight under the open-file limit,
@@ -62,14 +52,19 @@ public:
         , config_(std::move(initial))
         , curl_(io_)
         , monitor_(io_, curl_, std::random_device{}())
+        , recorder_(
+              io_, [this](std::string& error) { return open_sqlite_ledger(config_.ledger, error); })
         , metrics_(monitor_)
         , server_(io_)
         , signals_(io_, SIGINT, SIGTERM, SIGHUP)
         , deadline_(io_) {}
 
     int run() {
+        recorder_.start(std::chrono::system_clock::now());
+        monitor_.set_listener(&recorder_);
         monitor_.apply(config_);
         metrics_.set_reload_result(true, unix_now());
+        metrics_.add_collectable(make_recorder_collector(recorder_, monitor_));
         add_routes();
         const std::string listen = options_.listen_override.value_or(config_.listen);
         if (auto ec = server_.listen(listen)) {
@@ -122,6 +117,7 @@ private:
     void shutdown() {
         ready_ = false;
         monitor_.stop();
+        recorder_.stop(std::chrono::system_clock::now());
         server_.stop();
         signals_.cancel();
         deadline_.cancel();
@@ -137,16 +133,23 @@ private:
             spdlog::error("reload ({}) rejected, keeping the running configuration: {}", trigger,
                           msg);
             metrics_.set_reload_result(false, unix_now());
+            recorder_.config_reloaded(std::chrono::system_clock::now(), false, msg);
             return msg;
         }
         config next = std::move(std::get<config>(loaded));
         fit_to_descriptor_limit(next);
+        if (next.ledger != config_.ledger) {
+            spdlog::warn("reload: ledger changed to {}; restart to apply it", next.ledger);
+            next.ledger = config_.ledger;
+        }
         if (next.listen != config_.listen && !options_.listen_override) {
             spdlog::warn("reload: listen changed to {}; restart to apply it", next.listen);
         }
         monitor_.apply(next);
         config_ = std::move(next);
         metrics_.set_reload_result(true, unix_now());
+        recorder_.config_reloaded(std::chrono::system_clock::now(), true,
+                                  std::to_string(monitor_.check_count()) + " checks");
         spdlog::info("configuration reloaded ({}): {} checks of {} services", trigger,
                      monitor_.check_count(), monitor_.services().size());
         return {};
@@ -175,7 +178,7 @@ private:
                 res.body = "use POST\n";
                 return;
             }
-            if (!token_matches(config_.admin_token, req.header("Authorization"))) {
+            if (!bearer_matches(config_.admin_token, req.header("Authorization"))) {
                 res.status = 401;
                 res.headers.emplace_back("WWW-Authenticate", "Bearer");
                 res.body = config_.admin_token.empty()
@@ -191,6 +194,7 @@ private:
             }
             res.body = "reloaded\n";
         });
+        add_outage_routes(server_, recorder_, config_);
         server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
             res.content_type = "application/json";
             res.body = services_json(monitor_).dump(2);
@@ -211,6 +215,7 @@ private:
     boost::asio::io_context io_{1};
     curl_multi curl_;
     monitor monitor_;
+    recorder recorder_;
     metrics_endpoint metrics_;
     http_server server_;
     boost::asio::signal_set signals_;
@@ -227,7 +232,7 @@ int run_daemon(const daemon_options& options) {
         spdlog::critical("{}", err->to_string());
         return 2;
     }
-    config& cfg = std::get<config>(loaded);
+    auto& cfg = std::get<config>(loaded);
     fit_to_descriptor_limit(cfg);
     daemon_app app(options, std::move(cfg));
     return app.run();

@@ -312,12 +312,50 @@ std::string syntax_message(const std::string& msg, bool tab_indent) {
     return out;
 }
 
+// A yaml-cpp exception from loading `text` (the contents of `file`) as a config_error.
+config_error yaml_error(const YAML::Exception& e, const std::string& file,
+                        const std::string& text) {
+    source_location where{file, 1, 1};
+    if (!e.mark.is_null()) {
+        where.line = e.mark.line + 1;
+        where.column = e.mark.column + 1;
+    }
+    if (dynamic_cast<const YAML::ParserException*>(&e) != nullptr) {
+        return config_error{std::move(where),
+                            syntax_message(e.msg, indented_with_tab(text, e.mark))};
+    }
+    return config_error{std::move(where), "cannot load: " + e.msg};
+}
+
+// Reads a whole file into `text`; the reason (strerror) when it cannot.
+std::optional<std::string> read_whole_file(const std::string& path, std::string& text) {
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{std::fopen(path.c_str(), "rb"),
+                                                               &std::fclose};
+    if (!file) {
+        const int err = errno;
+        return std::string{std::strerror(err)};
+    }
+    std::array<char, 65536> buffer{};
+    while (true) {
+        const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
+        text.append(buffer.data(), n);
+        if (n < buffer.size()) {
+            break;
+        }
+    }
+    if (std::ferror(file.get()) != 0) {
+        const int err = errno;
+        return std::string{std::strerror(err != 0 ? err : EIO)};
+    }
+    return std::nullopt;
+}
+
 // ---------------------------------------------------------------------------------------
 // The walk over the YAML tree. Every check fails with load_failure at the first problem.
 
-constexpr field_names<10> top_keys{"listen",        "ledger",   "admin_token", "timezone",
-                                   "max_in_flight", "defaults", "channels",    "escalation",
-                                   "agencies",      "services"};
+constexpr field_names<11> top_keys{"listen",        "ledger",   "admin_token", "timezone",
+                                   "max_in_flight", "defaults", "calendars",   "channels",
+                                   "escalation",    "agencies", "services"};
 enum top_key : std::size_t {
     t_listen,
     t_ledger,
@@ -325,6 +363,7 @@ enum top_key : std::size_t {
     t_timezone,
     t_max_in_flight,
     t_defaults,
+    t_calendars,
     t_channels,
     t_escalation,
     t_agencies,
@@ -344,8 +383,17 @@ enum defaults_key : std::size_t {
 constexpr field_names<3> agency_keys{"id", "name", "escalation"};
 enum agency_key : std::size_t { a_id, a_name, a_escalation };
 
-constexpr field_names<6> service_keys{"id", "name", "agency", "objective", "escalation", "checks"};
-enum service_key : std::size_t { s_id, s_name, s_agency, s_objective, s_escalation, s_checks };
+constexpr field_names<7> service_keys{"id",         "name",  "agency", "objective",
+                                      "escalation", "hours", "checks"};
+enum service_key : std::size_t {
+    s_id,
+    s_name,
+    s_agency,
+    s_objective,
+    s_escalation,
+    s_hours,
+    s_checks,
+};
 
 constexpr field_names<7> check_keys{
     "id",  "interval", "timeout", "retry_interval", "failure_threshold", "success_threshold",
@@ -394,6 +442,119 @@ enum level_key : std::size_t { l_after, l_notify, l_repeat, l_even_if_acknowledg
 
 constexpr field_names<4> channel_types{"telegram", "email", "webhook", "alertmanager"};
 
+constexpr field_names<2> calendar_keys{"hours", "holidays"};
+enum calendar_key : std::size_t { cal_hours, cal_holidays };
+
+constexpr field_names<2> holiday_keys{"date", "name"};
+enum holiday_key : std::size_t { hol_date, hol_name };
+
+// Day keys under a calendar's hours, Monday first (service_calendar::week's order).
+constexpr field_names<7> day_names{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+constexpr field_names<8> day_keys{"mon", "tue", "wed", "thu", "fri", "sat", "sun", "daily"};
+constexpr std::string_view hours_hint =
+    R"(write "HH:MM-HH:MM", e.g. "07:30-16:00", a list of them for split shifts, or "24h")";
+constexpr std::string_view holiday_hint =
+    "e.g. - {date: 2026-08-17, name: Proklamasi Kemerdekaan RI}, or - 2026-08-17";
+
+// "HH:MM" (or "H:MM") from 00:00 to 24:00, as minutes after midnight.
+std::optional<std::chrono::minutes> parse_clock(std::string_view text) {
+    const std::size_t colon = text.find(':');
+    if (colon == 0 || colon > 2 || text.size() != colon + 3 || !is_digits(text.substr(0, colon)) ||
+        !is_digits(text.substr(colon + 1))) {
+        return std::nullopt;
+    }
+    int hours = 0;
+    for (const char c : text.substr(0, colon)) {
+        hours = hours * 10 + (c - '0');
+    }
+    const int minutes = (text[colon + 1] - '0') * 10 + (text[colon + 2] - '0');
+    if (minutes > 59 || hours > 24 || (hours == 24 && minutes != 0)) {
+        return std::nullopt;
+    }
+    return std::chrono::minutes{hours * 60 + minutes};
+}
+
+std::string_view trimmed(std::string_view text) {
+    while (!text.empty() && text.front() == ' ') {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && text.back() == ' ') {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// "07:30-16:00" or "24h"; the order of open and close is checked by the caller.
+std::optional<opening_hours> parse_opening_hours(std::string_view text) {
+    if (text == "24h") {
+        return opening_hours{std::chrono::minutes{0}, std::chrono::hours{24}};
+    }
+    const std::size_t dash = text.find('-');
+    if (dash == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto open = parse_clock(trimmed(text.substr(0, dash)));
+    const auto close = parse_clock(trimmed(text.substr(dash + 1)));
+    if (!open || !close) {
+        return std::nullopt;
+    }
+    return opening_hours{*open, *close};
+}
+
+std::string format_clock(std::chrono::minutes m) {
+    const auto hh = m.count() / 60;
+    const auto mm = m.count() % 60;
+    std::string out;
+    out += static_cast<char>('0' + hh / 10);
+    out += static_cast<char>('0' + hh % 10);
+    out += ':';
+    out += static_cast<char>('0' + mm / 10);
+    out += static_cast<char>('0' + mm % 10);
+    return out;
+}
+
+std::string format_hours(const opening_hours& h) {
+    return format_clock(h.open) + "-" + format_clock(h.close);
+}
+
+// "unknown timezone "X"; did you mean ...? accepted: Asia/Jakarta (WIB), ..."
+std::string unknown_timezone_message(const std::string& timezone) {
+    std::string message = "unknown timezone " + quoted(timezone) + "; ";
+    // People say WIB, WITA, WIT; the zone names are what the file takes.
+    constexpr std::array<std::pair<std::string_view, std::string_view>, 3> abbreviations{
+        {{"WIB", "Asia/Jakarta"}, {"WITA", "Asia/Makassar"}, {"WIT", "Asia/Jayapura"}}};
+    std::optional<std::string_view> suggestion = closest(timezone, known_timezones());
+    for (const auto& [abbreviation, zone] : abbreviations) {
+        if (timezone == abbreviation) {
+            suggestion = zone;
+        }
+    }
+    if (suggestion) {
+        message += "did you mean " + quoted(*suggestion) + "? ";
+    }
+    message += "accepted: ";
+    for (const std::string_view name : known_timezones()) {
+        message += std::string{name};
+        const auto offset = utc_offset_of(name);
+        if (offset == std::chrono::hours{7}) {
+            message += " (WIB)";
+        } else if (offset == std::chrono::hours{8}) {
+            message += " (WITA)";
+        } else if (offset == std::chrono::hours{9}) {
+            message += " (WIT)";
+        }
+        message += ", ";
+    }
+    message += "or a fixed offset such as +07:00";
+    return message;
+}
+
+// The first and last weekday (0 = Monday) of a day key: "mon", "mon-fri" or "daily".
+struct day_range {
+    std::size_t first = 0;
+    std::size_t last = 0;
+};
+
 class loader {
 public:
     explicit loader(const std::string& file) : file_(file) {}
@@ -435,6 +596,11 @@ public:
                 fail(value_mark(f[t_timezone]),
                      "timezone needs a zone name, e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura");
             }
+            const auto offset = utc_offset_of(cfg.timezone);
+            if (!offset) {
+                fail(value_mark(f[t_timezone]), unknown_timezone_message(cfg.timezone));
+            }
+            cfg.utc_offset = *offset;
         }
         if (f[t_max_in_flight].present) {
             cfg.max_in_flight =
@@ -444,6 +610,9 @@ public:
             cfg.defaults = read_defaults(f[t_defaults]);
         }
         // Referenced things first, so references can be checked as they are read.
+        if (f[t_calendars].present) {
+            read_calendars(f[t_calendars], cfg);
+        }
         if (f[t_channels].present) {
             read_channels(f[t_channels], cfg);
         }
@@ -987,6 +1156,275 @@ private:
         fail_undefined(value_mark(f), "escalation policy", "policies", policy, names, "escalation");
     }
 
+    void read_calendars(const field& section, config& cfg) {
+        expect_map(section);
+        std::unordered_map<std::string, int> lines;
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            std::string name = read_key_name(key, "calendar", "jam-layanan");
+            const auto [existing, inserted] = lines.emplace(name, at(key.Mark()).line);
+            if (!inserted) {
+                fail(key.Mark(), "duplicate calendar " + quoted(name) + " (first defined at line " +
+                                     std::to_string(existing->second) + ")");
+            }
+            const field body{"calendar", key, it->second, true};
+            if (!body.value.IsMap()) {
+                fail(value_mark(body), "expected a mapping for calendar " + quoted(name) +
+                                           R"( with hours and holidays, e.g. {hours: {mon-fri: )"
+                                           R"("07:30-16:00"}, holidays: [2026-08-17]}; got )" +
+                                           std::string{describe(body.value)});
+            }
+            const std::string context = "in calendar " + quoted(name);
+            const auto f = read_fields(body.value, context, calendar_keys);
+            require(f[cal_hours], body.value, "calendar " + quoted(name),
+                    R"(hours: {mon-thu: "07:30-16:00", fri: "07:30-16:30"})");
+            service_calendar cal;
+            cal.id = name;
+            read_week(f[cal_hours], cal);
+            if (f[cal_holidays].present) {
+                cal.holidays = read_holidays(f[cal_holidays]);
+            }
+            cfg.calendars.emplace(std::move(name), std::move(cal));
+        }
+    }
+
+    void check_calendar(const field& f, const std::string& name, const config& cfg) const {
+        if (cfg.calendars.count(name) != 0) {
+            return;
+        }
+        std::vector<std::string_view> names;
+        names.reserve(cfg.calendars.size());
+        for (const auto& entry : cfg.calendars) {
+            names.emplace_back(entry.first);
+        }
+        fail_undefined(value_mark(f), "calendar", "calendars", name, names, "calendars");
+    }
+
+    // The weekday index of a day name, or a failure suggesting the closest one.
+    std::size_t read_day_name(std::string_view name, const YAML::Node& key) const {
+        const auto found = std::find(day_names.begin(), day_names.end(), name);
+        if (found != day_names.end()) {
+            return static_cast<std::size_t>(found - day_names.begin());
+        }
+        std::string message = "unknown day " + quoted(name) + " in hours; ";
+        if (const auto suggestion = closest(name, day_keys)) {
+            message += "did you mean " + quoted(*suggestion) + "? ";
+        }
+        message += "write one of " + joined(day_names) + ", a range such as mon-fri, or daily";
+        fail(key.Mark(), std::move(message));
+    }
+
+    day_range read_day_key(const YAML::Node& key) const {
+        if (!key.IsScalar()) {
+            fail(key.Mark(), "expected a day such as mon, a range such as mon-fri, or daily; "
+                             "got " +
+                                 std::string{describe(key)});
+        }
+        const std::string_view name = key.Scalar();
+        if (name == "daily") {
+            return {0, day_names.size() - 1};
+        }
+        const std::size_t dash = name.find('-');
+        if (dash == std::string_view::npos) {
+            const std::size_t day = read_day_name(name, key);
+            return {day, day};
+        }
+        const day_range range{read_day_name(name.substr(0, dash), key),
+                              read_day_name(name.substr(dash + 1), key)};
+        if (range.first > range.last) {
+            const std::string first{day_names[range.first]};
+            const std::string last{day_names[range.last]};
+            const std::string to_sunday = first == "sun" ? first : first + "-sun";
+            const std::string from_monday = last == "mon" ? last : "mon-" + last;
+            fail(key.Mark(), "day range " + quoted(name) +
+                                 " runs backwards; weeks run mon to sun, so write " +
+                                 quoted_list(to_sunday, from_monday) + " as two keys");
+        }
+        return range;
+    }
+
+    // `hours: {mon-thu: "07:30-16:00", fri: ["07:30-11:30", "13:00-16:30"]}`.
+    void read_week(const field& section, service_calendar& cal) const {
+        expect_map(section);
+        std::array<std::optional<YAML::Node>, 7> given; // the key that set each day
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            const day_range days = read_day_key(key);
+            for (std::size_t day = days.first; day <= days.last; ++day) {
+                if (given[day]) {
+                    fail(key.Mark(), "day " + quoted(day_names[day]) + " is already given by " +
+                                         quoted(given[day]->Scalar()) + " (line " +
+                                         std::to_string(at(given[day]->Mark()).line) +
+                                         "); name each day in one key only");
+                }
+                given[day] = key;
+            }
+            const std::vector<opening_hours> hours =
+                read_day_hours(field{key.Scalar(), key, it->second, true});
+            for (std::size_t day = days.first; day <= days.last; ++day) {
+                cal.week[day] = hours;
+            }
+        }
+        if (section.value.size() == 0) {
+            fail(value_mark(section), R"(hours needs at least one day, e.g. {mon-fri: )"
+                                      R"("07:30-16:00"})");
+        }
+    }
+
+    // One day's opening hours: "HH:MM-HH:MM", a list of them, or "24h"; sorted, disjoint.
+    std::vector<opening_hours> read_day_hours(const field& f) const {
+        if (f.value.IsSequence() && f.value.size() == 0) {
+            fail(value_mark(f), "hours for " + quoted(f.name) +
+                                    " need at least one range; leave a closed day out");
+        }
+        struct given_hours {
+            opening_hours hours;
+            YAML::Mark mark;
+        };
+        std::vector<given_hours> given;
+        for_each_text(f, [&](const std::string& value, const YAML::Mark& mark) {
+            const auto hours = parse_opening_hours(value);
+            if (!hours) {
+                fail(mark, "invalid hours " + quoted(value) + " for " + quoted(f.name) + ": " +
+                               std::string{hours_hint});
+            }
+            if (hours->close == hours->open) {
+                fail(mark, "hours " + quoted(value) + " open and close at the same time; " +
+                               std::string{hours_hint});
+            }
+            if (hours->close < hours->open) {
+                fail(mark, "hours " + quoted(value) +
+                               " close before they open; for hours past midnight write two "
+                               R"(ranges, e.g. "22:00-24:00" on this day and "00:00-06:00" on )"
+                               "the next");
+            }
+            given.push_back({*hours, mark});
+        });
+        std::stable_sort(
+            given.begin(), given.end(),
+            [](const given_hours& a, const given_hours& b) { return a.hours.open < b.hours.open; });
+        std::vector<opening_hours> out;
+        out.reserve(given.size());
+        for (std::size_t i = 0; i < given.size(); ++i) {
+            if (i > 0 && given[i].hours.open < given[i - 1].hours.close) {
+                const bool later = given[i].mark.pos > given[i - 1].mark.pos;
+                const given_hours& second = later ? given[i] : given[i - 1];
+                const given_hours& first = later ? given[i - 1] : given[i];
+                fail(second.mark, "hours " + quoted(format_hours(second.hours)) + " overlap " +
+                                      quoted(format_hours(first.hours)) + " for " + quoted(f.name) +
+                                      "; write ranges that do not overlap");
+            }
+            out.push_back(given[i].hours);
+        }
+        return out;
+    }
+
+    // A file name (relative to the config file's directory) or an inline list; sorted,
+    // without duplicates (two holidays may fall on one date).
+    std::vector<std::chrono::year_month_day> read_holidays(const field& f) {
+        std::vector<std::chrono::year_month_day> dates;
+        if (f.value.IsScalar()) {
+            std::string path = text(f);
+            if (path.empty()) {
+                fail(value_mark(f), "holidays needs a file name or a list of dates");
+            }
+            // Relative to the config file's directory. (Not std::filesystem: its header
+            // brings std::quoted, which argument-dependent lookup prefers to ours.)
+            const std::size_t slash = file_.rfind('/');
+            if (path.front() != '/' && slash != std::string::npos) {
+                path.insert(0, file_, 0, slash + 1);
+            }
+            dates = holidays_file(f, path);
+        } else if (f.value.IsSequence()) {
+            dates = read_holiday_list(f.value);
+        } else {
+            fail(value_mark(f), "expected a file name or a list of dates for \"holidays\", e.g. "
+                                "holidays: calendars/libur-nasional-2026.yaml or holidays: "
+                                "[2026-08-17, 2026-12-25]; got " +
+                                    std::string{describe(f.value)});
+        }
+        std::sort(dates.begin(), dates.end());
+        dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
+        return dates;
+    }
+
+    // The dates of a holidays file; errors name that file. Read once per loader.
+    const std::vector<std::chrono::year_month_day>& holidays_file(const field& f,
+                                                                  const std::string& path) {
+        if (const auto cached = holiday_files_.find(path); cached != holiday_files_.end()) {
+            return cached->second;
+        }
+        std::string contents;
+        if (const auto reason = read_whole_file(path, contents)) {
+            fail(value_mark(f), "cannot read holidays file " + quoted(path) + ": " + *reason);
+        }
+        std::vector<std::chrono::year_month_day> dates;
+        try {
+            const YAML::Node root = YAML::Load(contents);
+            if (root.IsNull()) {
+                throw load_failure{{{path, 1, 1},
+                                    "the holidays file is empty; write a list of holidays, " +
+                                        std::string{holiday_hint}}};
+            }
+            dates = loader{path}.read_holiday_list(root);
+        } catch (const YAML::Exception& e) {
+            throw load_failure{yaml_error(e, path, contents)};
+        }
+        return holiday_files_.emplace(path, std::move(dates)).first->second;
+    }
+
+    std::vector<std::chrono::year_month_day> read_holiday_list(const YAML::Node& list) const {
+        if (!list.IsSequence()) {
+            fail(list.Mark(), "expected a list of holidays (lines starting with \"- \"), " +
+                                  std::string{holiday_hint} + "; got " +
+                                  std::string{describe(list)});
+        }
+        std::vector<std::chrono::year_month_day> dates;
+        dates.reserve(list.size());
+        for (YAML::const_iterator it = list.begin(); it != list.end(); ++it) {
+            const YAML::Node item = *it;
+            if (item.IsScalar()) {
+                dates.push_back(read_date(field{"date", item, item, true}));
+                continue;
+            }
+            if (!item.IsMap()) {
+                fail(item.Mark(), "expected a date or {date, name} for a holiday, " +
+                                      std::string{holiday_hint} + "; got " +
+                                      std::string{describe(item)});
+            }
+            const auto f = read_fields(item, "in holiday", holiday_keys);
+            require(f[hol_date], item, "holiday", "date: 2026-08-17");
+            if (f[hol_name].present) {
+                static_cast<void>(text(f[hol_name])); // a single value, for the reader
+            }
+            dates.push_back(read_date(f[hol_date]));
+        }
+        return dates;
+    }
+
+    std::chrono::year_month_day read_date(const field& f) const {
+        const std::string value = text(f);
+        if (const auto date = parse_date(value)) {
+            return *date;
+        }
+        const bool shaped = value.size() == 10 && value[4] == '-' && value[7] == '-' &&
+                            is_digits(std::string_view{value}.substr(0, 4)) &&
+                            is_digits(std::string_view{value}.substr(5, 2)) &&
+                            is_digits(std::string_view{value}.substr(8, 2));
+        if (!shaped) {
+            fail(value_mark(f),
+                 "invalid date " + quoted(value) + ": write YYYY-MM-DD, e.g. " + "2026-08-17");
+        }
+        const std::chrono::year year{std::stoi(value.substr(0, 4))};
+        const std::chrono::month month{static_cast<unsigned>(std::stoi(value.substr(5, 2)))};
+        if (!month.ok()) {
+            fail(value_mark(f), "invalid date " + quoted(value) + ": months are 01 to 12");
+        }
+        const std::chrono::year_month_day_last last{year, std::chrono::month_day_last{month}};
+        fail(value_mark(f), "invalid date " + quoted(value) + ": that month has " +
+                                std::to_string(static_cast<unsigned>(last.day())) + " days");
+    }
+
     void read_agencies(const field& section, config& cfg) {
         expect_list(section);
         cfg.agencies.reserve(section.value.size());
@@ -1051,6 +1489,10 @@ private:
             if (f[s_escalation].present) {
                 svc.escalation = text(f[s_escalation]);
                 check_policy(f[s_escalation], *svc.escalation, cfg);
+            }
+            if (f[s_hours].present) {
+                svc.hours = text(f[s_hours]);
+                check_calendar(f[s_hours], *svc.hours, cfg);
             }
             read_checks(f[s_checks], cfg.defaults, svc);
             cfg.services.push_back(std::move(svc));
@@ -1300,6 +1742,8 @@ private:
     // Agencies by id with the line each was defined at; ids in definition order.
     std::unordered_map<std::string, int> agency_lines_;
     std::vector<std::string> agency_ids_;
+    // Holidays files already read, by path.
+    std::map<std::string, std::vector<std::chrono::year_month_day>> holiday_files_;
 };
 
 std::variant<config, config_error> parse(const std::string& text, const std::string& file_name) {
@@ -1310,21 +1754,8 @@ std::variant<config, config_error> parse(const std::string& text, const std::str
         return l.load(root);
     } catch (const load_failure& failure) {
         return failure.error;
-    } catch (const YAML::ParserException& e) {
-        source_location where{file_name, 1, 1};
-        if (!e.mark.is_null()) {
-            where.line = e.mark.line + 1;
-            where.column = e.mark.column + 1;
-        }
-        return config_error{std::move(where),
-                            syntax_message(e.msg, indented_with_tab(text, e.mark))};
     } catch (const YAML::Exception& e) {
-        source_location where{file_name, 1, 1};
-        if (!e.mark.is_null()) {
-            where.line = e.mark.line + 1;
-            where.column = e.mark.column + 1;
-        }
-        return config_error{std::move(where), "cannot load: " + e.msg};
+        return yaml_error(e, file_name, text);
     } catch (const std::exception& e) {
         return config_error{{file_name, 0, 0}, std::string{"cannot load: "} + e.what()};
     }
@@ -1373,26 +1804,8 @@ std::variant<config, config_error> load_config_text(const std::string& text,
 
 std::variant<config, config_error> load_config_file(const std::string& path) {
     std::string text;
-    {
-        const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{std::fopen(path.c_str(), "rb"),
-                                                                   &std::fclose};
-        if (!file) {
-            const int err = errno;
-            return config_error{{path, 0, 0}, std::string{"cannot read: "} + std::strerror(err)};
-        }
-        std::array<char, 65536> buffer{};
-        while (true) {
-            const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
-            text.append(buffer.data(), n);
-            if (n < buffer.size()) {
-                break;
-            }
-        }
-        if (std::ferror(file.get()) != 0) {
-            const int err = errno;
-            return config_error{{path, 0, 0},
-                                std::string{"cannot read: "} + std::strerror(err != 0 ? err : EIO)};
-        }
+    if (const auto reason = read_whole_file(path, text)) {
+        return config_error{{path, 0, 0}, "cannot read: " + *reason};
     }
     return load_config_text(text, path);
 }

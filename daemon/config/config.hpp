@@ -2,6 +2,7 @@
 // plain data; loading reports the first problem as FILE:LINE:COL: message.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -10,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/availability.hpp"
 #include "core/duration.hpp"
 
 namespace pantau {
@@ -72,6 +74,7 @@ struct service_config {
     std::string agency;
     std::optional<double> objective;       // percent, e.g. 99.5
     std::optional<std::string> escalation; // overrides the agency's policy
+    std::optional<std::string> hours;      // service hours: a calendar under calendars:
     std::vector<check_config> checks;
     source_location where;
 };
@@ -114,12 +117,17 @@ struct config {
     std::string ledger = "/var/lib/pantau/ledger.db";
     std::string admin_token;
     std::string timezone = "Asia/Jakarta";
-    std::size_t max_in_flight = 4096; // global cap on probes in flight
+    std::chrono::minutes utc_offset{7 * 60}; // of timezone (see utc_offset_of)
+    std::size_t max_in_flight = 4096;        // global cap on probes in flight
     defaults_config defaults;
     std::vector<agency_config> agencies;
     std::vector<service_config> services;
     std::map<std::string, std::vector<escalation_level>> escalation;
     std::map<std::string, channel_config> channels;
+    // Service-hours calendars by name. `hours:` maps day keys (mon..sun, ranges such as
+    // mon-fri, or daily) to "HH:MM-HH:MM", a list of them, or "24h"; `holidays:` is a list of
+    // dates or {date, name} maps, inline or in a file (relative to this file's directory).
+    std::map<std::string, service_calendar> calendars;
     std::string path; // file it was loaded from
 };
 

@@ -228,6 +228,9 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
         }
         update_service(c.service_index, wall);
     }
+    if (listener_) {
+        listener_->on_probe_result(c, wall);
+    }
     std::optional<std::chrono::nanoseconds> retry;
     if (c.health.deciding()) {
         retry = c.cfg.retry_interval;

@@ -85,6 +85,11 @@ public:
     virtual ~monitor_listener() = default;
     virtual void on_check_change(const check_change& c) = 0;
     virtual void on_service_change(const service_change& c) = 0;
+    // Every completed probe, after the state machine has seen it (c.last is the result).
+    virtual void on_probe_result(const check_runtime& c, std::chrono::system_clock::time_point at) {
+        static_cast<void>(c);
+        static_cast<void>(at);
+    }
 };
 
 class monitor final {

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "runtime/monitor.hpp"
+#include "runtime/recorder.hpp"
 
 #ifndef PANTAU_VERSION
 #define PANTAU_VERSION "unknown"
@@ -16,6 +17,20 @@
 namespace pantau {
 
 namespace {
+
+// A family with one unlabelled sample.
+prometheus::MetricFamily single(std::string name, std::string help, prometheus::MetricType type,
+                                double value) {
+    prometheus::MetricFamily f{std::move(name), std::move(help), type, {}};
+    prometheus::ClientMetric cm;
+    if (type == prometheus::MetricType::Counter) {
+        cm.counter.value = value;
+    } else {
+        cm.gauge.value = value;
+    }
+    f.metric.push_back(std::move(cm));
+    return f;
+}
 
 // Daemon-wide figures taken from the monitor at scrape time.
 class monitor_collector final : public prometheus::Collectable {
@@ -71,19 +86,46 @@ public:
     }
 
 private:
-    static prometheus::MetricFamily single(std::string name, std::string help,
-                                           prometheus::MetricType type, double value) {
-        prometheus::MetricFamily f{std::move(name), std::move(help), type, {}};
-        prometheus::ClientMetric cm;
-        if (type == prometheus::MetricType::Counter) {
-            cm.counter.value = value;
-        } else {
-            cm.gauge.value = value;
+    const monitor& monitor_;
+};
+
+class recorder_collector final : public prometheus::Collectable {
+public:
+    recorder_collector(const recorder& r, const monitor& m) : recorder_(r), monitor_(m) {}
+
+    std::vector<prometheus::MetricFamily> Collect() const override {
+        const recorder_stats st = recorder_.stats();
+        std::vector<prometheus::MetricFamily> out;
+        prometheus::MetricFamily open{"pantau_outage_open",
+                                      "1 while the service has an open outage.",
+                                      prometheus::MetricType::Gauge,
+                                      {}};
+        for (const service_runtime& s : monitor_.services()) {
+            prometheus::ClientMetric cm;
+            cm.label = {{"agency", s.agency}, {"service", s.id}};
+            cm.gauge.value = recorder_.open_outage(s.agency + "/" + s.id) ? 1 : 0;
+            open.metric.push_back(std::move(cm));
         }
-        f.metric.push_back(std::move(cm));
-        return f;
+        out.push_back(std::move(open));
+        out.push_back(single("pantau_outages_total", "Outages opened since the daemon started.",
+                             prometheus::MetricType::Counter,
+                             static_cast<double>(st.outages_opened)));
+        out.push_back(
+            single("pantau_ledger_write_errors_total", "Failed attempts to write to the ledger.",
+                   prometheus::MetricType::Counter, static_cast<double>(st.write_errors)));
+        out.push_back(single("pantau_ledger_pending_events",
+                             "Events waiting to be written to the ledger.",
+                             prometheus::MetricType::Gauge, static_cast<double>(st.pending)));
+        out.push_back(single(
+            "pantau_ledger_dropped_events_total", "Events lost because the pending queue was full.",
+            prometheus::MetricType::Counter, static_cast<double>(st.dropped_events)));
+        out.push_back(single("pantau_ledger_up", "1 while the ledger is open.",
+                             prometheus::MetricType::Gauge, st.ledger_open ? 1 : 0));
+        return out;
     }
 
+private:
+    const recorder& recorder_;
     const monitor& monitor_;
 };
 
@@ -286,6 +328,15 @@ void metrics_endpoint::set_reload_result(bool ok, double unix_seconds) {
     }
 }
 
+void metrics_endpoint::add_collectable(std::shared_ptr<prometheus::Collectable> c) {
+    extra_.push_back(std::move(c));
+}
+
+std::shared_ptr<prometheus::Collectable> make_recorder_collector(const recorder& r,
+                                                                 const monitor& m) {
+    return std::make_shared<recorder_collector>(r, m);
+}
+
 std::string metrics_endpoint::render() const {
     std::string out;
     out.reserve(4096 + monitor_.checks().size() * 1200);
@@ -293,6 +344,9 @@ std::string metrics_endpoint::render() const {
     prometheus::TextSerializer serializer;
     out += serializer.Serialize(monitor_collector_->Collect());
     out += serializer.Serialize(registry_->Collect());
+    for (const auto& c : extra_) {
+        out += serializer.Serialize(c->Collect());
+    }
     return out;
 }
 

@@ -12,10 +12,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace pantau {
 
 class monitor;
+class recorder;
 
 class metrics_endpoint final {
 public:
@@ -27,15 +29,24 @@ public:
     // pantau_config_last_reload_success and its timestamp.
     void set_reload_result(bool ok, double unix_seconds);
 
+    // Adds figures rendered at scrape time (the recorder's, for example).
+    void add_collectable(std::shared_ptr<prometheus::Collectable> c);
+
     std::string render() const;
 
 private:
+    std::vector<std::shared_ptr<prometheus::Collectable>> extra_;
     const monitor& monitor_;
     std::shared_ptr<prometheus::Registry> registry_;
     std::shared_ptr<prometheus::Collectable> monitor_collector_;
     prometheus::Gauge* reload_success_ = nullptr;
     prometheus::Gauge* reload_timestamp_ = nullptr;
 };
+
+// Outage and ledger figures: pantau_outage_open, pantau_outages_total,
+// pantau_ledger_write_errors_total, pantau_ledger_pending_events, pantau_ledger_up.
+std::shared_ptr<prometheus::Collectable> make_recorder_collector(const recorder& r,
+                                                                 const monitor& m);
 
 // Appends `value` escaped for a label value in the text format.
 void append_label_value(std::string& out, std::string_view value);

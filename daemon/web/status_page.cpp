@@ -1,7 +1,6 @@
 #include "web/status_page.hpp"
 
-#include <ctime>
-
+#include "core/time_format.hpp"
 #include "runtime/monitor.hpp"
 
 namespace pantau {
@@ -22,15 +21,6 @@ std::string html_escape(std::string_view text) {
     return out;
 }
 
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 nlohmann::json services_json(const monitor& m) {
     nlohmann::json services = nlohmann::json::array();
     for (const service_runtime& s : m.services()) {
@@ -40,7 +30,7 @@ nlohmann::json services_json(const monitor& m) {
             nlohmann::json jc = {
                 {"id", c.cfg.id},
                 {"state", to_string(c.health.state())},
-                {"since", rfc3339(c.state_since)},
+                {"since", format_rfc3339(c.state_since, std::chrono::minutes{0})},
                 {"reason", c.last ? nlohmann::json(c.last->reason) : nlohmann::json(nullptr)},
             };
             if (c.last) {
@@ -53,7 +43,7 @@ nlohmann::json services_json(const monitor& m) {
             {"id", s.id},
             {"name", s.name},
             {"state", to_string(s.state)},
-            {"since", rfc3339(s.state_since)},
+            {"since", format_rfc3339(s.state_since, std::chrono::minutes{0})},
             {"cause", s.cause.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.cause)},
             {"checks", std::move(checks)},
         });
@@ -83,7 +73,8 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;bo
                                                              : "? Belum diketahui";
         out += "<tr><td>" + html_escape(s.agency) + "</td><td>" + html_escape(s.name) +
                "</td><td class=\"" + std::string(state) + "\">" + label + "</td><td>" +
-               rfc3339(s.state_since) + "</td><td>" + html_escape(s.cause) + "</td></tr>\n";
+               format_rfc3339(s.state_since, std::chrono::minutes{0}) + "</td><td>" +
+               html_escape(s.cause) + "</td></tr>\n";
     }
     out += "</tbody></table>\n<p><a href=\"/metrics\">metrics</a> &middot; "
            "<a href=\"/api/v1/services\">API</a></p>\n</body></html>\n";

@@ -19,7 +19,4 @@ std::string render_status_page(const monitor& m);
 // GET /api/v1/services: services with their checks and states.
 nlohmann::json services_json(const monitor& m);
 
-// RFC 3339 with offset, UTC ("2026-11-28T12:00:00Z").
-std::string rfc3339(std::chrono::system_clock::time_point t);
-
 } // namespace pantau

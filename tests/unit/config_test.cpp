@@ -1,9 +1,14 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -302,11 +307,11 @@ TEST_CASE("config: unknown key suggests the closest allowed key") {
 
 TEST_CASE("config: unknown key far from any allowed key lists the allowed keys") {
     const std::string error = load_error(R"(listen: 127.0.0.1:9470
-calendars:
+frobnicate:
   jam-layanan: {}
 )");
     CHECK_MESSAGE(starts_with(error, "test.yaml:2:1: "), error);
-    CHECK(contains(error, R"(unknown key "calendars" at top level)"));
+    CHECK(contains(error, R"(unknown key "frobnicate" at top level)"));
     CHECK(contains(error, "allowed keys: listen, ledger, admin_token"));
 }
 
@@ -795,4 +800,383 @@ TEST_CASE("config: max_in_flight is a positive whole number") {
     const std::string error = load_error("max_in_flight: 0\n");
     CHECK_MESSAGE(starts_with(error, "test.yaml:1:16: "), error);
     CHECK(contains(error, "max_in_flight must be at least 1"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Timezone and service-hours calendars.
+
+namespace {
+
+using std::chrono::minutes;
+using ymd = std::chrono::year_month_day;
+
+constexpr ymd date(int y, unsigned m, unsigned d) {
+    return std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};
+}
+
+pantau::opening_hours hours(int open_h, int open_m, int close_h, int close_m) {
+    return {minutes{open_h * 60 + open_m}, minutes{close_h * 60 + close_m}};
+}
+
+// A scratch directory with files written into it; removed with everything in it.
+class scratch_dir {
+public:
+    scratch_dir() {
+        std::string pattern = "/tmp/pantau-calendar-test-XXXXXX";
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    scratch_dir(const scratch_dir&) = delete;
+    scratch_dir& operator=(const scratch_dir&) = delete;
+    ~scratch_dir() { std::filesystem::remove_all(path_); }
+
+    std::string write(const std::string& name, const std::string& text) const {
+        const std::filesystem::path file = std::filesystem::path{path_} / name;
+        std::filesystem::create_directories(file.parent_path());
+        std::ofstream{file} << text;
+        return file.string();
+    }
+
+private:
+    std::string path_;
+};
+
+std::string file_error(const std::string& path) {
+    auto result = pantau::load_config_file(path);
+    if (std::holds_alternative<config>(result)) {
+        FAIL("expected an error, but " << path << " loaded");
+    }
+    return std::get<config_error>(result).to_string();
+}
+
+// A calendar section with the given body lines, then one service using it (for the
+// "hours:" reference), so that calendar errors are at known lines: the body starts at line 3.
+std::string with_calendar(const std::string& body) {
+    return "calendars:\n  jam:\n" + body + head +
+           "services:\n  - {id: akta, agency: dukcapil, hours: jam, checks: [{id: web, "
+           "http: {url: \"https://a.go.id/\"}}]}\n";
+}
+
+const std::string shipped_holidays =
+    std::string{PANTAU_SOURCE_DIR} + "/config/calendars/libur-nasional-2026.yaml";
+
+} // namespace
+
+TEST_CASE("config: timezone is validated and gives the UTC offset") {
+    CHECK(load_ok("listen: 127.0.0.1:1\n").utc_offset == minutes{7 * 60}); // Asia/Jakarta
+    CHECK(load_ok("timezone: Asia/Jakarta\n").utc_offset == minutes{7 * 60});
+    CHECK(load_ok("timezone: Asia/Pontianak\n").utc_offset == minutes{7 * 60});
+    CHECK(load_ok("timezone: Asia/Makassar\n").utc_offset == minutes{8 * 60});
+    CHECK(load_ok("timezone: Asia/Jayapura\n").utc_offset == minutes{9 * 60});
+    CHECK(load_ok("timezone: UTC\n").utc_offset == minutes{0});
+    CHECK(load_ok("timezone: \"+09:00\"\n").utc_offset == minutes{9 * 60});
+
+    const std::string typo = load_error("listen: 127.0.0.1:1\ntimezone: Asia/Jakrta\n");
+    CHECK_MESSAGE(starts_with(typo, "test.yaml:2:11: "), typo);
+    CHECK(contains(typo, R"(unknown timezone "Asia/Jakrta"; did you mean "Asia/Jakarta"?)"));
+    CHECK(contains(typo, "accepted: Asia/Jakarta (WIB), Asia/Pontianak (WIB), Asia/Makassar "
+                         "(WITA), Asia/Jayapura (WIT), UTC, or a fixed offset such as +07:00"));
+    const std::string far = load_error("timezone: Europe/Amsterdam\n");
+    CHECK(contains(far, R"(unknown timezone "Europe/Amsterdam"; accepted: Asia/Jakarta (WIB))"));
+    CHECK(contains(load_error("timezone: WITA\n"),
+                   R"(unknown timezone "WITA"; did you mean "Asia/Makassar"?)"));
+    CHECK(contains(load_error("timezone: \"+7\"\n"), R"(unknown timezone "+7")"));
+}
+
+TEST_CASE("config: a calendar with hours per day, holidays and a service using it") {
+    const config cfg = load_ok(R"(timezone: Asia/Makassar
+calendars:
+  jam-layanan:
+    hours: {mon-thu: "07:30-16:00", fri: "07:30-16:30"}
+    holidays: [2026-08-17, {date: 2026-01-01, name: Tahun Baru Masehi}, 2026-08-17]
+  kecamatan:
+    hours:
+      mon-fri: ["08:00-12:00", "13:00 - 21:00"]
+      sat: "8:00-12:00"
+  igd:
+    hours: {daily: 24h}
+)" + head + R"(services:
+  - id: akta
+    agency: dukcapil
+    hours: jam-layanan
+    checks: [{id: web, http: {url: "https://a.go.id/"}}]
+  - id: igd
+    agency: dukcapil
+    checks: [{id: web, http: {url: "https://a.go.id/"}}]
+)");
+    CHECK(cfg.utc_offset == minutes{8 * 60});
+    REQUIRE(cfg.calendars.size() == 3);
+
+    const pantau::service_calendar& jam = cfg.calendars.at("jam-layanan");
+    CHECK(jam.id == "jam-layanan");
+    for (std::size_t day = 0; day < 4; ++day) {
+        CAPTURE(day);
+        CHECK(jam.week[day] == std::vector{hours(7, 30, 16, 0)});
+    }
+    CHECK(jam.week[4] == std::vector{hours(7, 30, 16, 30)});
+    CHECK(jam.week[5].empty());
+    CHECK(jam.week[6].empty());
+    CHECK(jam.holidays == std::vector{date(2026, 1, 1), date(2026, 8, 17)}); // sorted, once
+
+    const pantau::service_calendar& kecamatan = cfg.calendars.at("kecamatan");
+    CHECK(kecamatan.week[0] == std::vector{hours(8, 0, 12, 0), hours(13, 0, 21, 0)});
+    CHECK(kecamatan.week[4] == kecamatan.week[0]);
+    CHECK(kecamatan.week[5] == std::vector{hours(8, 0, 12, 0)});
+    CHECK(kecamatan.week[6].empty());
+    CHECK(kecamatan.holidays.empty());
+
+    for (const auto& day : cfg.calendars.at("igd").week) {
+        CHECK(day == std::vector{hours(0, 0, 24, 0)});
+    }
+
+    REQUIRE(cfg.services.size() == 2);
+    CHECK(cfg.services[0].hours == "jam-layanan");
+    CHECK_FALSE(cfg.services[1].hours.has_value());
+}
+
+TEST_CASE("config: split shifts are sorted and must not overlap") {
+    const config cfg =
+        load_ok(with_calendar(R"(    hours: {mon: ["13:00-16:00", "07:30-12:00", "12:00-13:00"]}
+)"));
+    CHECK(cfg.calendars.at("jam").week[0] ==
+          std::vector{hours(7, 30, 12, 0), hours(12, 0, 13, 0), hours(13, 0, 16, 0)});
+
+    const std::string overlap =
+        load_error(with_calendar(R"(    hours: {mon: ["07:30-12:00", "08:00-09:00"]}
+)"));
+    CHECK_MESSAGE(starts_with(overlap, "test.yaml:3:34: "), overlap);
+    CHECK(contains(overlap, R"(hours "08:00-09:00" overlap "07:30-12:00" for "mon")"));
+    // The later one in the file is blamed, even when it starts first.
+    const std::string earlier_start =
+        load_error(with_calendar(R"(    hours: {mon: ["11:00-16:00", "07:30-12:00"]}
+)"));
+    CHECK_MESSAGE(starts_with(earlier_start, "test.yaml:3:34: "), earlier_start);
+    CHECK(contains(earlier_start, R"(hours "07:30-12:00" overlap "11:00-16:00")"));
+}
+
+TEST_CASE("config: calendar day keys are days, ranges or daily, each day once") {
+    SUBCASE("a day in two keys names the first") {
+        const std::string error = load_error(with_calendar(R"(    hours:
+      mon-thu: "07:30-16:00"
+      wed: "07:30-12:00"
+)"));
+        CHECK_MESSAGE(starts_with(error, "test.yaml:5:7: "), error);
+        CHECK(contains(error, R"(day "wed" is already given by "mon-thu" (line 4))"));
+    }
+    SUBCASE("daily and a day") {
+        const std::string error =
+            load_error(with_calendar("    hours: {sat: \"08:00-12:00\", daily: 24h}\n"));
+        CHECK_MESSAGE(starts_with(error, "test.yaml:3:33: "), error);
+        CHECK(contains(error, R"(day "sat" is already given by "sat" (line 3))"));
+    }
+    SUBCASE("two ranges sharing a day") {
+        CHECK(contains(load_error(with_calendar(
+                           "    hours: {mon-wed: \"08:00-12:00\", wed-fri: \"08:00-12:00\"}\n")),
+                       R"(day "wed" is already given by "mon-wed")"));
+    }
+    SUBCASE("an unknown day suggests the closest") {
+        const std::string error = load_error(with_calendar("    hours: {tues: \"08:00-12:00\"}\n"));
+        CHECK_MESSAGE(starts_with(error, "test.yaml:3:13: "), error);
+        CHECK(contains(error, R"(unknown day "tues" in hours; did you mean "tue"?)"));
+        CHECK(contains(error, "a range such as mon-fri, or daily"));
+        CHECK(contains(load_error(with_calendar("    hours: {mon-fry: \"08:00-12:00\"}\n")),
+                       R"(unknown day "fry" in hours; did you mean "fri"?)"));
+        CHECK(contains(load_error(with_calendar("    hours: {weekdays: \"08:00-12:00\"}\n")),
+                       "write one of mon, tue, wed, thu, fri, sat, sun, a range"));
+    }
+    SUBCASE("a range runs from Monday towards Sunday") {
+        const std::string error =
+            load_error(with_calendar("    hours: {fri-mon: \"08:00-12:00\"}\n"));
+        CHECK_MESSAGE(starts_with(error, "test.yaml:3:13: "), error);
+        CHECK(contains(error, R"(day range "fri-mon" runs backwards)"));
+        CHECK(contains(error, R"(write "fri-sun" and "mon" as two keys)"));
+        CHECK(contains(load_error(with_calendar("    hours: {sun-tue: \"08:00-12:00\"}\n")),
+                       R"(write "sun" and "mon-tue" as two keys)"));
+    }
+}
+
+TEST_CASE("config: opening hours are HH:MM-HH:MM, a list of them, or 24h") {
+    const auto error_for = [](const std::string& value) {
+        return load_error(with_calendar("    hours: {mon: " + value + "}\n"));
+    };
+    for (const std::string bad :
+         {R"("7.30-16")", R"("07:30")", R"("07:30-16:60")", R"("07:30-24:30")", R"("25:00-26:00")",
+          R"("0730-1600")", "all-day", "24", R"("07:30-16:00-17:00")"}) {
+        CAPTURE(bad);
+        const std::string error = error_for(bad);
+        CHECK_MESSAGE(starts_with(error, "test.yaml:3:18: "), error);
+        CHECK(contains(error, R"(write "HH:MM-HH:MM", e.g. "07:30-16:00", a list of them)"));
+    }
+    const std::string backwards = error_for(R"("22:00-06:00")");
+    CHECK_MESSAGE(starts_with(backwards, "test.yaml:3:18: "), backwards);
+    CHECK(contains(backwards, R"(hours "22:00-06:00" close before they open)"));
+    CHECK(contains(backwards, R"("22:00-24:00" on this day and "00:00-06:00" on the next)"));
+    CHECK(contains(error_for(R"("08:00-08:00")"), "open and close at the same time"));
+    CHECK(contains(error_for("[]"), R"(hours for "mon" need at least one range)"));
+    CHECK(contains(error_for("{open: 08:00}"), R"(expected a single value for "mon")"));
+
+    const config cfg = load_ok(with_calendar(R"(    hours: {mon: "00:00-24:00", tue: 24h}
+)"));
+    CHECK(cfg.calendars.at("jam").week[0] == std::vector{hours(0, 0, 24, 0)});
+    CHECK(cfg.calendars.at("jam").week[1] == std::vector{hours(0, 0, 24, 0)});
+}
+
+TEST_CASE("config: a calendar needs hours and knows only hours and holidays") {
+    const std::string missing = load_error(with_calendar("    holidays: [2026-08-17]\n"));
+    CHECK_MESSAGE(starts_with(missing, "test.yaml:3:5: "), missing);
+    CHECK(contains(missing, R"(calendar "jam" needs "hours", e.g. hours: {mon-thu: )"));
+    CHECK(contains(load_error(with_calendar("    hours: {mon: 24h}\n    holiday: [2026-08-17]\n")),
+                   R"(unknown key "holiday" in calendar "jam"; did you mean "holidays"?)"));
+    CHECK(contains(load_error(with_calendar("    hours: {}\n")), "hours needs at least one day"));
+    CHECK(contains(load_error(with_calendar("    hours: 07:30-16:00\n")),
+                   R"(expected a mapping for "hours")"));
+    CHECK(contains(load_error("calendars:\n  jam: 07:30-16:00\n"),
+                   R"(expected a mapping for calendar "jam" with hours and holidays)"));
+    CHECK(contains(load_error("calendars:\n  Jam Layanan: {hours: {mon: 24h}}\n"),
+                   R"(invalid calendar name "Jam Layanan")"));
+    const std::string twice =
+        load_error("calendars:\n  jam: {hours: {mon: 24h}}\n  jam: {hours: {tue: 24h}}\n");
+    CHECK(contains(twice, R"(duplicate calendar "jam" (first defined at line 2))"));
+}
+
+TEST_CASE("config: holiday dates must exist") {
+    const std::string feb30 = load_error(
+        with_calendar("    hours: {mon: 24h}\n    holidays: [2026-01-01, 2026-02-30]\n"));
+    CHECK_MESSAGE(starts_with(feb30, "test.yaml:4:28: "), feb30);
+    CHECK(contains(feb30, R"(invalid date "2026-02-30": that month has 28 days)"));
+    CHECK(contains(load_error(with_calendar("    hours: {mon: 24h}\n    holidays: [2026-13-01]\n")),
+                   R"(invalid date "2026-13-01": months are 01 to 12)"));
+    CHECK(contains(load_error(with_calendar("    hours: {mon: 24h}\n    holidays: [17-08-2026]\n")),
+                   R"(invalid date "17-08-2026": write YYYY-MM-DD, e.g. 2026-08-17)"));
+    CHECK(
+        contains(load_error(with_calendar(
+                     "    hours: {mon: 24h}\n    holidays: [{date: 2026-08-17, nama: HUT RI}]\n")),
+                 R"(unknown key "nama" in holiday; did you mean "name"?)"));
+    CHECK(contains(
+        load_error(with_calendar("    hours: {mon: 24h}\n    holidays: [{name: HUT RI}]\n")),
+        R"(holiday needs "date", e.g. date: 2026-08-17)"));
+    CHECK(contains(load_error(with_calendar("    hours: {mon: 24h}\n    holidays: {a: b}\n")),
+                   R"(expected a file name or a list of dates for "holidays")"));
+    // 2028 is a leap year.
+    const config leap =
+        load_ok(with_calendar("    hours: {mon: 24h}\n    holidays: [2028-02-29]\n"));
+    CHECK(leap.calendars.at("jam").holidays == std::vector{date(2028, 2, 29)});
+}
+
+TEST_CASE("config: a service's hours must name a calendar") {
+    const std::string typo = load_error(with_calendar("    hours: {mon: 24h}\n") +
+                                        "  - {id: kia, agency: dukcapil, hours: jm, checks: "
+                                        "[{id: web, http: {url: \"https://a.go.id/\"}}]}\n");
+    CHECK_MESSAGE(starts_with(typo, "test.yaml:12:40: "), typo);
+    CHECK(contains(typo,
+                   R"(calendar "jm" is not defined; did you mean "jam"? defined calendars: jam)"));
+    const std::string none = load_error(head + R"(services:
+  - id: akta
+    agency: dukcapil
+    hours: jam-layanan
+    checks: [{id: web, http: {url: "https://a.go.id/"}}]
+)");
+    CHECK_MESSAGE(starts_with(none, "test.yaml:10:12: "), none);
+    CHECK(contains(none, R"(no calendars are defined (add them under "calendars:"))"));
+}
+
+TEST_CASE("config: holidays from a file relative to the config file") {
+    const scratch_dir dir;
+    dir.write("calendars/libur.yaml", R"(# a comment
+- {date: 2026-12-25, name: Hari Raya Natal}
+- 2026-08-17
+- {date: 2026-12-25, name: "another holiday the same day"}
+)");
+    const std::string cfg_text = R"(calendars:
+  jam:
+    hours: {mon-fri: "08:00-16:00"}
+    holidays: calendars/libur.yaml
+  lain:
+    hours: {sat: "08:00-12:00"}
+    holidays: calendars/libur.yaml
+)";
+    const std::string path = dir.write("pantau.yaml", cfg_text);
+    const auto result = pantau::load_config_file(path);
+    REQUIRE_MESSAGE(std::holds_alternative<config>(result),
+                    std::get<config_error>(result).to_string());
+    const config& cfg = std::get<config>(result);
+    CHECK(cfg.calendars.at("jam").holidays == std::vector{date(2026, 8, 17), date(2026, 12, 25)});
+    CHECK(cfg.calendars.at("lain").holidays == cfg.calendars.at("jam").holidays);
+
+    SUBCASE("an error inside the holidays file names that file and its line") {
+        const std::string holidays = dir.write("calendars/libur.yaml", R"(- 2026-01-01
+- {date: 2026-02-30, name: Tidak ada}
+)");
+        CHECK(file_error(path) ==
+              holidays + R"(:2:10: invalid date "2026-02-30": that month has 28 days)");
+        dir.write("calendars/libur.yaml", "- {date: 2026-01-01, nama: Tahun Baru}\n");
+        CHECK(file_error(path) ==
+              holidays + R"(:1:22: unknown key "nama" in holiday; did you mean "name"?)");
+    }
+    SUBCASE("a YAML syntax error in the holidays file names that file") {
+        const std::string holidays =
+            dir.write("calendars/libur.yaml", "- 2026-01-01\n- [2026-08-17\n");
+        const std::string error = file_error(path);
+        CHECK_MESSAGE(starts_with(error, holidays + ":"), error);
+        CHECK(contains(error, "YAML syntax error"));
+    }
+    SUBCASE("a holidays file must be a list") {
+        const std::string holidays =
+            dir.write("calendars/libur.yaml", "2026-01-01: Tahun Baru Masehi\n");
+        CHECK(starts_with(file_error(path), holidays + ":1:1: expected a list of holidays"));
+        dir.write("calendars/libur.yaml", "# nothing yet\n");
+        CHECK(file_error(path) == holidays + ":1:1: the holidays file is empty; write a list of "
+                                             "holidays, e.g. - {date: 2026-08-17, name: "
+                                             "Proklamasi Kemerdekaan RI}, or - 2026-08-17");
+    }
+    SUBCASE("a missing holidays file is reported at the config's holidays value") {
+        std::filesystem::remove(std::filesystem::path{path}.parent_path() / "calendars" /
+                                "libur.yaml");
+        const std::string error = file_error(path);
+        CHECK_MESSAGE(starts_with(error, path + ":4:15: cannot read holidays file "), error);
+        CHECK(contains(error, "calendars/libur.yaml\": No such file or directory"));
+    }
+}
+
+TEST_CASE("config: the shipped 2026 national holidays and cuti bersama") {
+    const config cfg =
+        load_ok(with_calendar(R"(    hours: {mon-thu: "07:30-16:00", fri: "07:30-16:30"}
+    holidays: )" + shipped_holidays +
+                              "\n"));
+    const pantau::service_calendar& cal = cfg.calendars.at("jam");
+    // 17 national holidays and 8 days of cuti bersama, all on distinct dates.
+    REQUIRE(cal.holidays.size() == 25);
+    CHECK(cal.holidays.front() == date(2026, 1, 1));
+    CHECK(cal.holidays.back() == date(2026, 12, 25));
+    for (const ymd day :
+         {date(2026, 3, 18), date(2026, 3, 19), date(2026, 3, 20), date(2026, 3, 23),
+          date(2026, 3, 24), date(2026, 8, 17), date(2026, 12, 24)}) {
+        CAPTURE(static_cast<unsigned>(day.day()));
+        CHECK(std::binary_search(cal.holidays.begin(), cal.holidays.end(), day));
+    }
+    // 261 weekdays in 2026, 21 of them holidays: 194 Mondays-Thursdays of 8.5 h and 46
+    // Fridays of 9 h, 2063 hours in all.
+    const auto year_start = pantau::wall_clock::time_point{std::chrono::sys_days{date(2026, 1, 1)}};
+    const auto year_end = pantau::wall_clock::time_point{std::chrono::sys_days{date(2027, 1, 1)}};
+    const auto spans = pantau::service_hours_within(
+        cal, cfg.utc_offset, {year_start - cfg.utc_offset, year_end - cfg.utc_offset});
+    CHECK(spans.size() == 240);
+    std::chrono::seconds total{0};
+    for (const auto& s : spans) {
+        total += std::chrono::duration_cast<std::chrono::seconds>(s.to - s.from);
+    }
+    CHECK(total == std::chrono::hours{2063});
+}
+
+TEST_CASE("config: the example config/pantau.yaml is valid") {
+    ::setenv("PANTAU_ADMIN_TOKEN", "contoh", 1);
+    const auto result =
+        pantau::load_config_file(std::string{PANTAU_SOURCE_DIR} + "/config/pantau.yaml");
+    ::unsetenv("PANTAU_ADMIN_TOKEN");
+    REQUIRE_MESSAGE(std::holds_alternative<config>(result),
+                    std::get<config_error>(result).to_string());
+    const config& cfg = std::get<config>(result);
+    REQUIRE(cfg.calendars.count("jam-layanan") == 1);
+    CHECK(cfg.calendars.at("jam-layanan").holidays.size() == 25);
+    CHECK(cfg.services.at(0).hours == "jam-layanan");
 }

@@ -1,0 +1,20 @@
+// Times as people and APIs read them: RFC 3339 with a fixed UTC offset. Pure functions.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pantau {
+
+// "2026-11-28T19:00:05+07:00" (whole seconds; "Z" for offset 0).
+std::string format_rfc3339(std::chrono::system_clock::time_point t,
+                           std::chrono::minutes utc_offset);
+
+// Parses RFC 3339 ("2026-11-28T19:00:00+07:00", "...Z", fractional seconds allowed) or a
+// plain date "2026-11-28", meaning local midnight at `utc_offset`. nullopt when malformed.
+std::optional<std::chrono::system_clock::time_point>
+parse_rfc3339_or_date(std::string_view text, std::chrono::minutes utc_offset);
+
+} // namespace pantau

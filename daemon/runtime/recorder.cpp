@@ -1,0 +1,331 @@
+#include "runtime/recorder.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace pantau {
+
+namespace {
+
+std::int64_t unix_ms(wall_time t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string service_key(const std::string& agency, const std::string& service) {
+    return agency + "/" + service;
+}
+
+ledger_event make_event(ledger_event_kind kind, wall_time at, std::string agency = {},
+                        std::string service = {}, std::string check = {},
+                        std::int64_t outage_id = 0, const nlohmann::json& data = nullptr) {
+    ledger_event e;
+    e.kind = kind;
+    e.at = at;
+    e.agency = std::move(agency);
+    e.service = std::move(service);
+    e.check = std::move(check);
+    e.outage_id = outage_id;
+    e.data = data.is_null() ? "{}" : data.dump();
+    return e;
+}
+
+} // namespace
+
+recorder::recorder(boost::asio::io_context& io, opener open, recorder_options options)
+    : io_(io)
+    , open_ledger_(std::move(open))
+    , options_(options)
+    , timer_(io) {}
+
+recorder::~recorder() {
+    try {
+        timer_.cancel();
+    } catch (...) {
+        // never throw from a destructor
+    }
+}
+
+void recorder::start(wall_time now) {
+    started_ = now;
+    running_ = true;
+    // Outage ids must never repeat, even if the ledger is unreadable right now: until it
+    // is, continue from a time-based id that is larger than any sequential one.
+    last_outage_id_ = 0;
+    enqueue(make_event(ledger_event_kind::daemon_started, now, {}, {}, {}, 0,
+                       {{"version", PANTAU_VERSION}}));
+    try_open();
+    if (!ledger_) {
+        last_outage_id_ = unix_ms(now);
+    }
+    flush();
+    arm_timer();
+}
+
+void recorder::try_open() {
+    if (ledger_) {
+        return;
+    }
+    std::string error;
+    ledger_ = open_ledger_(error);
+    if (!ledger_) {
+        report_error("cannot open the ledger: " + error);
+        return;
+    }
+    spdlog::info("ledger open");
+    last_outage_id_ = std::max(last_outage_id_, ledger_->max_outage_id());
+    if (restored_ || !started_) {
+        return;
+    }
+    restored_ = true;
+    // A monitoring gap: from the last sign of life to this start.
+    if (auto hb = ledger_->last_heartbeat(); hb && *hb < *started_) {
+        spdlog::warn("monitoring gap: the daemon was not watching for {}s (since the last "
+                     "heartbeat)",
+                     std::chrono::duration_cast<std::chrono::seconds>(*started_ - *hb).count());
+        ledger_event gap = make_event(ledger_event_kind::monitoring_gap, *started_, {}, {}, {}, 0,
+                                      {{"from", unix_ms(*hb)}});
+        // Record the gap right after the start event, before anything that follows.
+        auto pos = std::find_if(pending_.begin(), pending_.end(), [](const ledger_event& e) {
+            return e.kind == ledger_event_kind::daemon_started;
+        });
+        pending_.insert(pos == pending_.end() ? pending_.begin() : pos + 1, std::move(gap));
+    }
+    // Outages open when the daemon stopped stay open under the same id.
+    outage_query q;
+    q.from = *started_;
+    q.to = *started_ + std::chrono::milliseconds(1);
+    for (const outage_record& o : ledger_->outages(q)) {
+        if (o.ended_at) {
+            continue;
+        }
+        const std::string key = service_key(o.agency, o.service);
+        if (open_.count(key) != 0) {
+            // A newer outage was opened while the ledger was unavailable: close the old one.
+            enqueue(make_event(ledger_event_kind::outage_closed, *started_, o.agency, o.service, {},
+                               o.id, {{"note", "superseded after restart"}}));
+            continue;
+        }
+        open_[key] = o.id;
+        spdlog::info("outage {} of {} is still open", o.id, key);
+    }
+}
+
+void recorder::stop(wall_time now) {
+    if (!running_) {
+        return;
+    }
+    running_ = false;
+    timer_.cancel();
+    flush_rollups();
+    enqueue(make_event(ledger_event_kind::daemon_stopped, now));
+    if (ledger_) {
+        ledger_->write_heartbeat(now);
+    }
+    if (!flush() && !pending_.empty()) {
+        spdlog::error("{} ledger events could not be written before stopping", pending_.size());
+    }
+}
+
+void recorder::config_reloaded(wall_time now, bool ok, const std::string& detail) {
+    enqueue(make_event(ledger_event_kind::config_reloaded, now, {}, {}, {}, 0,
+                       {{"ok", ok}, {"detail", detail}}));
+    flush();
+}
+
+std::optional<outage_record> recorder::acknowledge(std::int64_t id, const std::string& by,
+                                                   const std::string& note, wall_time now,
+                                                   std::string& error) {
+    if (!flush() || !ledger_) {
+        error = "the ledger is not available";
+        return std::nullopt;
+    }
+    std::optional<outage_record> o = ledger_->outage(id);
+    if (!o) {
+        error = "no outage " + std::to_string(id);
+        return std::nullopt;
+    }
+    enqueue(make_event(ledger_event_kind::outage_acknowledged, now, o->agency, o->service, {}, id,
+                       {{"by", by}, {"note", note}}));
+    if (!flush()) {
+        error = "the acknowledgement is queued but the ledger could not be written";
+        return std::nullopt;
+    }
+    spdlog::info("outage {} of {}/{} acknowledged by {}", id, o->agency, o->service, by);
+    return ledger_->outage(id);
+}
+
+std::optional<std::vector<outage_record>> recorder::outages(const outage_query& q) {
+    flush();
+    if (!ledger_) {
+        return std::nullopt;
+    }
+    return ledger_->outages(q);
+}
+
+std::optional<std::optional<outage_record>> recorder::outage(std::int64_t id) {
+    flush();
+    if (!ledger_) {
+        return std::nullopt;
+    }
+    return ledger_->outage(id);
+}
+
+std::optional<std::int64_t> recorder::open_outage(const std::string& key) const {
+    auto it = open_.find(key);
+    if (it == open_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+recorder_stats recorder::stats() const {
+    recorder_stats s = stats_;
+    s.pending = pending_.size();
+    s.ledger_open = ledger_ != nullptr;
+    return s;
+}
+
+void recorder::on_check_change(const check_change& c) {
+    enqueue(make_event(ledger_event_kind::check_state_changed, c.at, c.check.agency,
+                       c.check.service, c.check.cfg.id, 0,
+                       {{"from", to_string(c.change.from)},
+                        {"to", to_string(c.change.to)},
+                        {"reason", c.change.reason}}));
+}
+
+void recorder::on_service_change(const service_change& c) {
+    const std::string key = service_key(c.service.agency, c.service.id);
+    auto open = open_.find(key);
+    if (c.to == service_state::down) {
+        if (open != open_.end()) {
+            return; // still the same outage (e.g. restored after a restart)
+        }
+        const std::int64_t id = ++last_outage_id_;
+        open_[key] = id;
+        ++stats_.outages_opened;
+        enqueue(make_event(ledger_event_kind::outage_opened, c.at, c.service.agency, c.service.id,
+                           {}, id, {{"cause", c.service.cause}}));
+        spdlog::info("outage {} opened for {}", id, key);
+    } else if (c.to == service_state::up && open != open_.end()) {
+        const std::int64_t id = open->second;
+        open_.erase(open);
+        enqueue(make_event(ledger_event_kind::outage_closed, c.at, c.service.agency, c.service.id,
+                           {}, id));
+        spdlog::info("outage {} of {} closed", id, key);
+    }
+    flush(); // outages are written at once, not on the next tick
+}
+
+void recorder::on_probe_result(const check_runtime& c, wall_time at) {
+    if (!c.last) {
+        return;
+    }
+    const std::int64_t hour =
+        std::chrono::duration_cast<std::chrono::hours>(at.time_since_epoch()).count();
+    rollup& r = rollups_[{c.key, hour}];
+    if (r.check_key.empty()) {
+        r.check_key = c.key;
+        r.hour = hour;
+    }
+    const double seconds = std::chrono::duration<double>(c.last->elapsed).count();
+    if (c.last->status == probe_status::success) {
+        ++r.successes;
+    } else {
+        ++r.failures;
+    }
+    r.latency_sum_seconds += seconds;
+    r.latency_max_seconds = std::max(r.latency_max_seconds, seconds);
+}
+
+void recorder::enqueue(ledger_event e) {
+    if (pending_.size() >= options_.max_pending) {
+        // Keep outage events: drop the oldest routine one instead.
+        auto victim = std::find_if(pending_.begin(), pending_.end(), [](const ledger_event& p) {
+            return p.kind == ledger_event_kind::check_state_changed;
+        });
+        pending_.erase(victim == pending_.end() ? pending_.begin() : victim);
+        ++stats_.dropped_events;
+    }
+    pending_.push_back(std::move(e));
+}
+
+bool recorder::flush() {
+    if (pending_.empty()) {
+        return true;
+    }
+    try_open();
+    if (!ledger_) {
+        return false;
+    }
+    std::vector<ledger_event> batch(std::make_move_iterator(pending_.begin()),
+                                    std::make_move_iterator(pending_.end()));
+    pending_.clear();
+    if (std::error_code ec = ledger_->append(batch)) {
+        ++stats_.write_errors;
+        report_error("cannot write to the ledger: " + ledger_->last_error());
+        pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
+                        std::make_move_iterator(batch.end()));
+        return false;
+    }
+    return true;
+}
+
+void recorder::flush_rollups() {
+    if (rollups_.empty() || !ledger_) {
+        return;
+    }
+    std::vector<rollup> rows;
+    rows.reserve(rollups_.size());
+    for (auto& [key, r] : rollups_) {
+        rows.push_back(r);
+    }
+    if (std::error_code ec = ledger_->add_rollups(rows)) {
+        ++stats_.write_errors;
+        report_error("cannot write rollups to the ledger: " + ledger_->last_error());
+        return; // kept; at most one row per check and hour
+    }
+    rollups_.clear();
+}
+
+void recorder::arm_timer() {
+    if (!running_) {
+        return;
+    }
+    timer_.expires_after(options_.flush_every);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            on_timer();
+        }
+    });
+}
+
+void recorder::on_timer() {
+    const auto now = std::chrono::steady_clock::now();
+    flush();
+    if (ledger_ && now - last_heartbeat_ >= options_.heartbeat_every) {
+        last_heartbeat_ = now;
+        if (std::error_code ec = ledger_->write_heartbeat(std::chrono::system_clock::now())) {
+            ++stats_.write_errors;
+            report_error("cannot write the heartbeat: " + ledger_->last_error());
+        }
+    }
+    if (now - last_rollup_ >= options_.rollup_every) {
+        last_rollup_ = now;
+        flush_rollups();
+    }
+    arm_timer();
+}
+
+void recorder::report_error(const std::string& what) {
+    const auto now = std::chrono::steady_clock::now();
+    // One line a minute is enough to tell operations; the metrics count every failure.
+    if (last_error_log_ == std::chrono::steady_clock::time_point{} ||
+        now - last_error_log_ >= std::chrono::minutes(1)) {
+        last_error_log_ = now;
+        spdlog::error("{} ({} events pending; probing continues)", what, pending_.size());
+    }
+}
+
+} // namespace pantau

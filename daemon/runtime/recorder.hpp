@@ -1,0 +1,109 @@
+// Writes what the monitor sees into the ledger: check state changes, outages opened and
+// closed, acknowledgements, daemon start/stop, reloads, monitoring gaps and hourly
+// rollups of probe results.
+//
+// The ledger may be unwritable (disk full, read-only, missing directory): probing goes on,
+// events wait in a bounded queue and are written when the ledger accepts them again.
+// Outage ids are allocated here, so an outage keeps its id whatever the ledger's state.
+//
+// Thread-safety: none; runs on the daemon's event loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ledger/ledger.hpp"
+#include "runtime/monitor.hpp"
+
+namespace pantau {
+
+struct recorder_options {
+    std::size_t max_pending = 100000; // events kept while the ledger cannot be written
+    std::chrono::milliseconds flush_every{1000};
+    std::chrono::milliseconds heartbeat_every{5000};
+    std::chrono::milliseconds rollup_every{60000};
+};
+
+struct recorder_stats {
+    std::uint64_t write_errors = 0;   // failed ledger writes
+    std::uint64_t dropped_events = 0; // lost because the queue was full
+    std::uint64_t outages_opened = 0; // since this process started
+    std::size_t pending = 0;
+    bool ledger_open = false;
+};
+
+class recorder final : public monitor_listener {
+public:
+    using opener = std::function<std::unique_ptr<ledger>(std::string& error)>;
+
+    recorder(boost::asio::io_context& io, opener open, recorder_options options = {});
+    ~recorder() override;
+    recorder(const recorder&) = delete;
+    recorder& operator=(const recorder&) = delete;
+
+    // Opens the ledger, records the daemon's start and the monitoring gap since the last
+    // heartbeat, and restores outages that were open when the daemon last stopped.
+    void start(wall_time now);
+    // Records the stop and writes everything pending (one attempt).
+    void stop(wall_time now);
+
+    void config_reloaded(wall_time now, bool ok, const std::string& detail);
+
+    // Records an acknowledgement of outage `id`. Returns the outage, or nullopt with
+    // `error` set ("no outage 12").
+    std::optional<outage_record> acknowledge(std::int64_t id, const std::string& by,
+                                             const std::string& note, wall_time now,
+                                             std::string& error);
+
+    // Queries the ledger after writing what is pending; nullopt when it is unavailable.
+    std::optional<std::vector<outage_record>> outages(const outage_query& q);
+    std::optional<std::optional<outage_record>> outage(std::int64_t id);
+
+    // The open outage of a service ("agency/service"), if any.
+    std::optional<std::int64_t> open_outage(const std::string& service_key) const;
+    const std::unordered_map<std::string, std::int64_t>& open_outages() const { return open_; }
+
+    recorder_stats stats() const;
+
+    void on_check_change(const check_change& c) override;
+    void on_service_change(const service_change& c) override;
+    void on_probe_result(const check_runtime& c, wall_time at) override;
+
+private:
+    void try_open();
+    void enqueue(ledger_event e);
+    bool flush();
+    void flush_rollups();
+    void arm_timer();
+    void on_timer();
+    void report_error(const std::string& what);
+
+    boost::asio::io_context& io_;
+    opener open_ledger_;
+    recorder_options options_;
+    std::unique_ptr<ledger> ledger_;
+    boost::asio::steady_timer timer_;
+    std::deque<ledger_event> pending_;
+    std::map<std::pair<std::string, std::int64_t>, rollup> rollups_;
+    std::unordered_map<std::string, std::int64_t> open_; // service key -> outage id
+    std::int64_t last_outage_id_ = 0;
+    std::optional<wall_time> started_;
+    bool restored_ = false;
+    bool running_ = false;
+    recorder_stats stats_;
+    std::chrono::steady_clock::time_point last_heartbeat_{};
+    std::chrono::steady_clock::time_point last_rollup_{};
+    std::chrono::steady_clock::time_point last_error_log_{};
+};
+
+} // namespace pantau

@@ -1,0 +1,173 @@
+#include "web/api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "config/config.hpp"
+#include "core/time_format.hpp"
+#include "runtime/recorder.hpp"
+#include "web/http_server.hpp"
+
+namespace pantau {
+
+namespace {
+
+void json_error(http_response& res, int status, const std::string& message) {
+    res.status = status;
+    res.content_type = "application/json";
+    res.body = nlohmann::json{{"error", message}}.dump() + "\n";
+}
+
+void json_ok(http_response& res, const nlohmann::json& body) {
+    res.content_type = "application/json";
+    res.body = body.dump(2) + "\n";
+}
+
+std::optional<std::int64_t> parse_id(std::string_view s) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || v <= 0) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+} // namespace
+
+bool bearer_matches(const std::string& expected, std::string_view authorization) {
+    constexpr std::string_view prefix = "Bearer ";
+    if (expected.empty() || authorization.substr(0, prefix.size()) != prefix) {
+        return false;
+    }
+    const std::string_view given = authorization.substr(prefix.size());
+    if (given.size() != expected.size()) {
+        return false;
+    }
+    return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+nlohmann::json outage_json(const outage_record& o, wall_time now, std::chrono::minutes off) {
+    const wall_time end = o.ended_at.value_or(now);
+    nlohmann::json j = {
+        {"id", o.id},
+        {"agency", o.agency},
+        {"service", o.service},
+        {"started_at", format_rfc3339(o.started_at, off)},
+        {"ended_at", o.ended_at ? nlohmann::json(format_rfc3339(*o.ended_at, off)) : nullptr},
+        {"duration_seconds",
+         std::chrono::duration_cast<std::chrono::milliseconds>(end - o.started_at).count() /
+             1000.0},
+        {"cause", o.cause},
+        {"level", o.level},
+        {"acknowledged_by", o.acknowledged_by ? nlohmann::json(*o.acknowledged_by) : nullptr},
+        {"acknowledged_at",
+         o.acknowledged_at ? nlohmann::json(format_rfc3339(*o.acknowledged_at, off)) : nullptr},
+    };
+    if (!o.ack_note.empty()) {
+        j["ack_note"] = o.ack_note;
+    }
+    return j;
+}
+
+void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
+    server.route("/api/v1/outages", [&rec, &cfg](const http_request& req, http_response& res) {
+        if (req.method != "GET" && req.method != "HEAD") {
+            json_error(res, 405, "use GET");
+            return;
+        }
+        outage_query q;
+        for (const char* name : {"from", "to"}) {
+            const std::string v = query_param(req.query, name);
+            if (v.empty()) {
+                continue;
+            }
+            auto t = parse_rfc3339_or_date(v, cfg.utc_offset);
+            if (!t) {
+                json_error(res, 400,
+                           std::string("invalid ") + name +
+                               ": write a date like 2026-11-28 or a time like "
+                               "2026-11-28T08:00:00+07:00");
+                return;
+            }
+            (std::string_view(name) == "from" ? q.from : q.to) = *t;
+        }
+        if (auto s = query_param(req.query, "service"); !s.empty()) {
+            q.service = s;
+        }
+        if (auto a = query_param(req.query, "agency"); !a.empty()) {
+            q.agency = a;
+        }
+        auto rows = rec.outages(q);
+        if (!rows) {
+            json_error(res, 503, "the ledger is not available");
+            return;
+        }
+        const wall_time now = std::chrono::system_clock::now();
+        nlohmann::json list = nlohmann::json::array();
+        for (const outage_record& o : *rows) {
+            list.push_back(outage_json(o, now, cfg.utc_offset));
+        }
+        json_ok(res, {{"outages", std::move(list)}});
+    });
+
+    server.route("/api/v1/outages/", [&rec, &cfg](const http_request& req, http_response& res) {
+        std::string_view rest = std::string_view(req.path).substr(std::strlen("/api/v1/outages/"));
+        const bool ack = rest.size() > 4 && rest.substr(rest.size() - 4) == "/ack";
+        if (ack) {
+            rest.remove_suffix(4);
+        }
+        const auto id = parse_id(rest);
+        if (!id) {
+            json_error(res, 404, "no such outage: ids are positive integers");
+            return;
+        }
+        const wall_time now = std::chrono::system_clock::now();
+        if (!ack) {
+            if (req.method != "GET" && req.method != "HEAD") {
+                json_error(res, 405, "use GET");
+                return;
+            }
+            auto found = rec.outage(*id);
+            if (!found) {
+                json_error(res, 503, "the ledger is not available");
+            } else if (!*found) {
+                json_error(res, 404, "no outage " + std::to_string(*id));
+            } else {
+                json_ok(res, outage_json(**found, now, cfg.utc_offset));
+            }
+            return;
+        }
+        if (req.method != "POST") {
+            json_error(res, 405, "use POST");
+            return;
+        }
+        if (!bearer_matches(cfg.admin_token, req.header("Authorization"))) {
+            res.headers.emplace_back("WWW-Authenticate", "Bearer");
+            json_error(res, 401,
+                       cfg.admin_token.empty()
+                           ? "acknowledging needs admin_token in the configuration"
+                           : "missing or wrong bearer token");
+            return;
+        }
+        nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object() || !body.contains("by") ||
+            !body["by"].is_string() || body["by"].get<std::string>().empty()) {
+            json_error(res, 400, R"(send JSON like {"by": "Kepala Dinas", "note": "on it"})");
+            return;
+        }
+        const std::string note = body.contains("note") && body["note"].is_string()
+                                     ? body["note"].get<std::string>()
+                                     : "";
+        std::string error;
+        auto o = rec.acknowledge(*id, body["by"].get<std::string>(), note, now, error);
+        if (!o) {
+            json_error(res, error.rfind("no outage", 0) == 0 ? 404 : 503, error);
+            return;
+        }
+        json_ok(res, outage_json(*o, now, cfg.utc_offset));
+    });
+}
+
+} // namespace pantau

@@ -1,0 +1,30 @@
+// JSON API under /api/v1/ backed by the monitor and the ledger.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/ledger.hpp"
+
+namespace pantau {
+
+class http_server;
+class recorder;
+struct config;
+
+// True when `authorization` is "Bearer <expected>"; compared in constant time. An empty
+// expected token never matches (state-changing endpoints are then disabled).
+bool bearer_matches(const std::string& expected, std::string_view authorization);
+
+// An outage as the API and `pantau report --format json` show it.
+nlohmann::json outage_json(const outage_record& o, wall_time now, std::chrono::minutes utc_offset);
+
+// GET /api/v1/outages?from=&to=&service=&agency=, GET /api/v1/outages/{id},
+// POST /api/v1/outages/{id}/ack (bearer admin token; body {"by": "...", "note": "..."}).
+// `cfg` is the daemon's current configuration (read on every request, so a reload applies).
+void add_outage_routes(http_server& server, recorder& rec, const config& cfg);
+
+} // namespace pantau
