@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <fstream>
 
 #include "app/daemon.hpp"
+#include "core/time_format.hpp"
 #include "sim/sim_server.hpp"
 
 namespace pantau {
@@ -32,6 +34,7 @@ std::string demo_config(const sim::sim_server& sim, const std::string& dir) {
            "ledger: " +
            dir +
            "/ledger.db\n"
+           "admin_token: demo   # for POST /-/reload and pantau ack in the demo\n"
            "timezone: Asia/Jakarta\n"
            "defaults: {interval: 5s, timeout: 3s, retry_interval: 2s, failure_threshold: 2}\n"
            "agencies:\n"
@@ -170,20 +173,24 @@ int run_demo(const demo_options& options) {
     }
     d.run_for = options.run_for;
     d.on_listening = [&config_path](const std::string& base) {
-        std::printf("\n"
-                    "  Pantau demo: a simulated municipality with 4 agencies on loopback.\n"
-                    "  Layanan Akta Kelahiran Online (dukcapil) goes DOWN about %llds after\n"
-                    "  start and recovers %llds later; Janji Temu Puskesmas answers slowly.\n"
-                    "\n"
-                    "    status page:  %s/\n"
-                    "    metrics:      %s/metrics\n"
-                    "    API:          %s/api/v1/services\n"
-                    "    config:       %s\n"
-                    "\n"
-                    "  Watch this log for state changes; Ctrl-C stops.\n\n",
-                    static_cast<long long>(outage_start.count()),
-                    static_cast<long long>((outage_end - outage_start).count()), base.c_str(),
-                    base.c_str(), base.c_str(), config_path.c_str());
+        const std::string today =
+            format_rfc3339(std::chrono::system_clock::now(), std::chrono::hours{7}).substr(0, 10);
+        fmt::print("\n"
+                   "  Pantau demo: a simulated municipality with 4 agencies on loopback.\n"
+                   "  Layanan Akta Kelahiran Online (dukcapil) goes DOWN about {}s after\n"
+                   "  start and recovers {}s later; Janji Temu Puskesmas answers slowly.\n"
+                   "\n"
+                   "    status page:  {}/\n"
+                   "    metrics:      {}/metrics\n"
+                   "    services:     {}/api/v1/services\n"
+                   "    outages:      {}/api/v1/outages\n"
+                   "    config:       {}\n"
+                   "\n"
+                   "  Watch this log for state changes; Ctrl-C stops. Then read the ledger:\n"
+                   "    pantau report --config {} --from {} --to {} --format html > report.html\n"
+                   "    pantau ledger verify --config {}\n\n",
+                   outage_start.count(), (outage_end - outage_start).count(), base, base, base,
+                   base, config_path, config_path, today, today, config_path);
         std::fflush(stdout);
     };
     return run_daemon(d);

@@ -9,6 +9,7 @@
 #include <map>
 #include <utility>
 
+#include "core/html.hpp"
 #include "core/time_format.hpp"
 
 namespace pantau {
@@ -510,22 +511,6 @@ report build_report(ledger& l, const config& cfg, const report_options& opt, wal
 
 // ---------------------------------------------------------------------------------------
 // Shared by the renderers
-
-std::string html_escape_text(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char ch : text) {
-        switch (ch) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += ch; break;
-        }
-    }
-    return out;
-}
 
 namespace {
 
@@ -1308,7 +1293,7 @@ code { font: 8pt "Liberation Mono", "DejaVu Sans Mono", monospace; word-break: b
 
 // Text as the HTML document shows it.
 std::string h(std::string_view text) {
-    return html_escape_text(text);
+    return html_escape(text);
 }
 
 std::string headline_class(const report& r) {

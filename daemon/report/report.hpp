@@ -144,7 +144,4 @@ std::string render_json(const report& r); // report_json(r), indented, ending in
 std::string render_html(const report& r, report_lang lang = report_lang::id);
 std::string render(const report& r, report_format format, report_lang lang);
 
-// Escapes text for HTML element content and attribute values.
-std::string html_escape_text(std::string_view text);
-
 } // namespace pantau

@@ -31,29 +31,29 @@ namespace pantau {
 class curl_multi;
 
 struct check_runtime {
-    std::string agency;
-    std::string service;
-    std::string key; // "agency/service/check", stable across reloads
-    check_config cfg;
-    std::unique_ptr<probe> prober;
-    health_tracker health;
+    std::string agency{};
+    std::string service{};
+    std::string key{}; // "agency/service/check", stable across reloads
+    check_config cfg{};
+    std::unique_ptr<probe> prober{};
+    health_tracker health{thresholds{}};
     schedule::check_id schedule_id = 0;
     std::size_t service_index = 0;
-    std::optional<probe_result> last; // most recent completed probe
-    std::string failure_reason;       // reason of the most recent failure, kept while not UP
+    std::optional<probe_result> last{}; // most recent completed probe
+    std::string failure_reason{};       // reason of the most recent failure, kept while not UP
     std::chrono::system_clock::time_point state_since{};
     std::uint64_t runs = 0;
     bool in_flight = false;
 };
 
 struct service_runtime {
-    std::string agency;
-    std::string id;
-    std::string name;
-    std::vector<schedule::check_id> checks;
+    std::string agency{};
+    std::string id{};
+    std::string name{};
+    std::vector<schedule::check_id> checks{};
     service_state state = service_state::unknown;
     std::chrono::system_clock::time_point state_since{};
-    std::string cause; // "check portal: http 503" while DOWN
+    std::string cause{}; // "check portal: http 503" while DOWN
 };
 
 // Fixed-bucket histogram of schedule lateness, in seconds.

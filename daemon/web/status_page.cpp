@@ -1,25 +1,10 @@
 #include "web/status_page.hpp"
 
+#include "core/html.hpp"
 #include "core/time_format.hpp"
 #include "runtime/monitor.hpp"
 
 namespace pantau {
-
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char ch : text) {
-        switch (ch) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += ch; break;
-        }
-    }
-    return out;
-}
 
 nlohmann::json services_json(const monitor& m) {
     nlohmann::json services = nlohmann::json::array();

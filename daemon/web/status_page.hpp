@@ -10,9 +10,6 @@ namespace pantau {
 
 class monitor;
 
-// Escapes text for HTML element content and attribute values.
-std::string html_escape(std::string_view text);
-
 // GET /: server-rendered HTML, no external assets.
 std::string render_status_page(const monitor& m);
 

@@ -6,32 +6,15 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/process.hpp"
+#include "fixtures/temp_dir.hpp"
 
 using namespace pantau::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct temp_dir {
-    std::filesystem::path path;
-    temp_dir() {
-        char tmpl[] = "/tmp/pantau-test-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::string write(const std::string& name, const std::string& text) const {
-        const auto p = path / name;
-        std::ofstream(p) << text;
-        return p.string();
-    }
-};
 
 std::string config_for(const fixture_server& srv, const std::string& extra_service = "") {
     return "listen: 127.0.0.1:0\n"
@@ -56,14 +39,11 @@ std::string config_for(const fixture_server& srv, const std::string& extra_servi
            srv.url("/ok") + "\"}\n" + extra_service;
 }
 
-// Starts `pantau run` and returns its base URL, read from its start-up log line.
+// Waits for `pantau run` to listen and returns its base URL.
 std::string start(child_process& p) {
-    REQUIRE(p.wait_for_output("listening on http://", 10s));
-    static const std::regex re("listening on (http://127\\.0\\.0\\.1:[0-9]+)");
-    std::smatch m;
-    const std::string out = p.output();
-    REQUIRE(std::regex_search(out, m, re));
-    return m[1].str();
+    std::string base = wait_for_base_url(p);
+    REQUIRE_MESSAGE(!base.empty(), p.output());
+    return base;
 }
 
 bool metric_has(const std::string& base, const std::string& line) {

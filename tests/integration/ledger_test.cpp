@@ -12,11 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <thread>
 
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/process.hpp"
+#include "fixtures/temp_dir.hpp"
 
 using namespace pantau::test;
 using namespace std::chrono_literals;
@@ -24,25 +24,10 @@ using json = nlohmann::json;
 
 namespace {
 
-struct scratch {
-    std::filesystem::path dir;
-    scratch() {
-        char tmpl[] = "/tmp/pantau-ledger-XXXXXX";
-        dir = ::mkdtemp(tmpl);
-    }
-    ~scratch() {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
-};
-
 std::string base_url(child_process& p) {
-    REQUIRE(p.wait_for_output("listening on http://", 10s));
-    static const std::regex re("listening on (http://127\\.0\\.0\\.1:[0-9]+)");
-    std::smatch m;
-    const std::string out = p.output();
-    REQUIRE(std::regex_search(out, m, re));
-    return m[1].str();
+    std::string base = wait_for_base_url(p);
+    REQUIRE_MESSAGE(!base.empty(), p.output());
+    return base;
 }
 
 // The outages of one service from the API.
@@ -90,9 +75,9 @@ TEST_CASE("ledger: two outages, kill -9 during the second, report, verify, tampe
     fixture_server srv;
     srv.set_status("/kk", 200);
     srv.set_status("/ktp", 200);
-    scratch tmp;
-    const std::string ledger = (tmp.dir / "ledger.db").string();
-    const std::string cfg = (tmp.dir / "pantau.yaml").string();
+    temp_dir tmp;
+    const std::string ledger = (tmp.path / "ledger.db").string();
+    const std::string cfg = (tmp.path / "pantau.yaml").string();
     std::ofstream(cfg) << "listen: 127.0.0.1:0\n"
                           "ledger: " +
                               ledger +

@@ -1,0 +1,21 @@
+#include "core/html.hpp"
+
+namespace pantau {
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        switch (ch) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += ch; break;
+        }
+    }
+    return out;
+}
+
+} // namespace pantau
