@@ -91,17 +91,15 @@ TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the l
 
     srv.set_status("/akta", 503);
     REQUIRE(service_up_becomes(base, "dukcapil", "akta", 0, 10s));
-    CHECK(p.output().find("service dukcapil/akta is DOWN: check portal: http 503") !=
-          std::string::npos);
+    CHECK(p.wait_for_output("service dukcapil/akta is DOWN: check portal: http 503", 5s));
     CHECK(metric_has(base, "probe_http_status_code" + akta + " 503"));
     CHECK(metric_has(base, R"(pantau_service_up{agency="dukcapil",service="ktp"} 1)"));
     // Soft state first: one failure is PENDING, the second (after retry_interval) DOWN.
-    CHECK(p.output().find("check dukcapil/akta/portal up -> pending: http 503") !=
-          std::string::npos);
+    CHECK(p.wait_for_output("check dukcapil/akta/portal up -> pending: http 503", 5s));
 
     srv.set_status("/akta", 200);
     REQUIRE(service_up_becomes(base, "dukcapil", "akta", 1, 10s));
-    CHECK(p.output().find("service dukcapil/akta is UP again") != std::string::npos);
+    CHECK(p.wait_for_output("service dukcapil/akta is UP again", 5s));
 
     p.signal(SIGTERM);
     const auto code = p.wait(5s);
@@ -121,7 +119,7 @@ TEST_CASE("daemon: a bad reload keeps the running configuration; a good one appl
     dir.write("pantau.yaml", config_for(srv) + "    bogus: 1\n");
     p.signal(SIGHUP);
     REQUIRE(p.wait_for_output("reload (SIGHUP) rejected", 5s));
-    CHECK(p.output().find("pantau.yaml:18:5: unknown key") != std::string::npos);
+    CHECK(p.wait_for_output("pantau.yaml:18:5: unknown key", 5s));
     CHECK(metric_has(base, "pantau_config_last_reload_success 0"));
     CHECK(metric_has(base, R"(pantau_service_up{agency="dukcapil",service="akta"} 1)"));
 
@@ -238,13 +236,12 @@ TEST_CASE("demo: a service goes down and recovers within a minute") {
     child_process p({PANTAU_BINARY, "demo", "--listen", "127.0.0.1:0", "--dir",
                      (dir.path / "demo").string(), "--for", "80s"});
     const std::string base = start(p);
-    CHECK(p.output().find("status page:") != std::string::npos);
+    CHECK(p.wait_for_output("status page:", 5s)); // the banner follows the log line
     REQUIRE(service_up_becomes(base, "dinkes", "janji-temu", 1, 15s));
     REQUIRE(service_up_becomes(base, "dukcapil", "akta-online", 0, 40s));
-    CHECK(p.output().find("service dukcapil/akta-online is DOWN: check portal: http 503") !=
-          std::string::npos);
+    CHECK(p.wait_for_output("service dukcapil/akta-online is DOWN: check portal: http 503", 5s));
     REQUIRE(service_up_becomes(base, "dukcapil", "akta-online", 1, 40s));
-    CHECK(p.output().find("service dukcapil/akta-online is UP again") != std::string::npos);
+    CHECK(p.wait_for_output("service dukcapil/akta-online is UP again", 5s));
     p.signal(SIGINT);
     CHECK(p.wait(5s) == 0);
 }
