@@ -1,0 +1,97 @@
+// A notification channel delivers one message about an outage to one destination (a
+// webhook, a Telegram chat, ...). Channels only send: ordering, retries with backoff, the
+// durable outbox and escalation belong to their owner, which decides from send_result.
+//
+// Thread-safety: none. Every member function must be called on the io_context thread that
+// drives the curl_multi the channel was made with; completions run there.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace pantau {
+
+class curl_multi;
+struct channel_config;
+
+using wall_time = std::chrono::system_clock::time_point;
+
+enum class notification_kind {
+    firing,   // an escalation level was reached
+    reminder, // the level's repeat interval passed and the outage is still open
+    resolved, // the service recovered
+};
+
+// What happened, as the message says it. Plain data, filled in by the escalation owner.
+struct notification {
+    // Stable across retries and restarts (e.g. "outage-42/level-1/firing"): receivers use
+    // it to drop duplicates. Printable ASCII without spaces; other bytes are dropped when
+    // it is sent as a header.
+    std::string idempotency_key;
+    std::int64_t outage_id = 0;
+    std::string agency;                      // id from the configuration, e.g. "dukcapil"
+    std::string agency_name;                 // display name
+    std::string service;                     // id, e.g. "akta-online"
+    std::string service_name;                // display name
+    std::string check;                       // id of the failing check
+    std::string reason;                      // what the check saw, e.g. "http 503"
+    wall_time since{};                       // outage start
+    std::chrono::minutes utc_offset{7 * 60}; // of the city's time zone, for times people read
+    int level = 0;                           // escalation level reached, 1 for the first
+    notification_kind kind = notification_kind::firing;
+    std::string link; // status page or outage URL; may be empty
+};
+
+// "firing", "reminder", "resolved".
+const char* to_string(notification_kind k);
+
+// The outcome of one delivery attempt.
+struct send_result {
+    bool ok = false;
+    // Whether trying again later can help (timeouts, 5xx, 429); false for rejections that
+    // will repeat (most 4xx, bad configuration).
+    bool retryable = false;
+    // The receiver asked to wait at least this long before the next attempt.
+    std::optional<std::chrono::milliseconds> retry_after;
+    // For logs and the ledger: "http 503: ...", "timeout after 10s". Never holds secrets.
+    std::string detail;
+};
+
+class channel {
+public:
+    using send_handler = std::function<void(send_result)>;
+
+    virtual ~channel() = default;
+    channel() = default;
+    channel(const channel&) = delete;
+    channel& operator=(const channel&) = delete;
+    channel(channel&&) = delete;
+    channel& operator=(channel&&) = delete;
+
+    // Starts delivering n (copied; the caller need not keep it). Several sends may be in
+    // flight. Each is bounded by the channel's timeout (setting `timeout`, default 10s):
+    // a receiver that does not answer in time yields {ok: false, retryable: true}.
+    // done runs exactly once, on the io_context thread, never from inside this call,
+    // unless cancel() or the channel's destruction comes first. done must not throw.
+    virtual void async_send(const notification& n, send_handler done) = 0;
+
+    // Abandons every send in flight; their handlers are not called. The destructor does
+    // the same. The curl_multi must outlive the channel.
+    virtual void cancel() = 0;
+
+    // The channel's name in the configuration, e.g. "ops-telegram".
+    virtual const std::string& name() const = 0;
+};
+
+// Builds the channel a `channels:` entry describes, checking its settings (required and
+// unknown keys, URLs, durations). On failure returns nullptr and sets error to a message
+// naming the channel, e.g. `channel "ops-hook": webhook needs url`. Types not implemented
+// yet (email, alertmanager) fail with "... not supported yet".
+std::unique_ptr<channel> make_channel(curl_multi& curl, const channel_config& config,
+                                      std::string& error);
+
+} // namespace pantau
