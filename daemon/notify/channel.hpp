@@ -85,6 +85,15 @@ public:
 
     // The channel's name in the configuration, e.g. "ops-telegram".
     virtual const std::string& name() const = 0;
+
+    // Channels whose receiver forgets a firing alert unless it is sent again (Alertmanager's
+    // lease: an alert without updates resolves itself at its endsAt) return the period at
+    // which their owner re-sends the latest firing notification of every outage that is
+    // still open and was notified to this channel. Re-sends go straight to async_send, not
+    // through the outbox. nullopt (the default): send once.
+    virtual std::optional<std::chrono::milliseconds> refresh_every() const {
+        return std::nullopt;
+    }
 };
 
 // Builds the channel a `channels:` entry describes, checking its settings (required and
