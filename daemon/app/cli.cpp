@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "core/duration.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "notify/channel.hpp"
 #include "probes/probe.hpp"
 #include "report/report_cli.hpp"
 #include "runtime/curl_multi.hpp"
@@ -186,6 +187,19 @@ int cmd_check_config(const std::vector<std::string_view>& args) {
         return 1;
     }
     const config& cfg = std::get<config>(loaded);
+    {
+        // Channels check their own settings (URLs, durations, required keys) when built.
+        boost::asio::io_context io;
+        curl_multi curl(io);
+        for (const auto& [name, cc] : cfg.channels) {
+            std::string error;
+            if (!make_channel(curl, cc, error)) {
+                std::fprintf(stderr, "%s:%d:%d: %s\n", cc.where.file.c_str(), cc.where.line,
+                             cc.where.column, error.c_str());
+                return 1;
+            }
+        }
+    }
     std::size_t checks = 0;
     for (const auto& s : cfg.services) {
         checks += s.checks.size();

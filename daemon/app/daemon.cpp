@@ -14,6 +14,7 @@
 #include "ledger/sqlite_ledger.hpp"
 #include "runtime/curl_multi.hpp"
 #include "runtime/monitor.hpp"
+#include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"
 #include "web/api.hpp"
 #include "web/http_server.hpp"
@@ -54,17 +55,25 @@ public:
         , monitor_(io_, curl_, std::random_device{}())
         , recorder_(
               io_, [this](std::string& error) { return open_sqlite_ledger(config_.ledger, error); })
+        , notifier_(io_, curl_, recorder_, std::random_device{}())
         , metrics_(monitor_)
         , server_(io_)
         , signals_(io_, SIGINT, SIGTERM, SIGHUP)
         , deadline_(io_) {}
 
     int run() {
+        if (std::string err = notifier_.apply(config_); !err.empty()) {
+            spdlog::critical("{}", err);
+            return 2;
+        }
+        recorder_.set_outage_observer(&notifier_);
         recorder_.start(std::chrono::system_clock::now());
         monitor_.set_listener(&recorder_);
+        monitor_.add_listener(&notifier_);
         monitor_.apply(config_);
         metrics_.set_reload_result(true, unix_now());
         metrics_.add_collectable(make_recorder_collector(recorder_, monitor_));
+        metrics_.add_collectable(make_notifier_collector(notifier_, monitor_));
         add_routes();
         const std::string listen = options_.listen_override.value_or(config_.listen);
         if (auto ec = server_.listen(listen)) {
@@ -92,6 +101,7 @@ public:
             });
         }
         monitor_.start();
+        notifier_.start();
         ready_ = true;
         io_.run();
         spdlog::info("pantau stopped");
@@ -117,6 +127,7 @@ private:
     void shutdown() {
         ready_ = false;
         monitor_.stop();
+        notifier_.stop();
         recorder_.stop(std::chrono::system_clock::now());
         server_.stop();
         signals_.cancel();
@@ -144,6 +155,13 @@ private:
         }
         if (next.listen != config_.listen && !options_.listen_override) {
             spdlog::warn("reload: listen changed to {}; restart to apply it", next.listen);
+        }
+        if (std::string err = notifier_.apply(next); !err.empty()) {
+            spdlog::error("reload ({}) rejected, keeping the running configuration: {}", trigger,
+                          err);
+            metrics_.set_reload_result(false, unix_now());
+            recorder_.config_reloaded(std::chrono::system_clock::now(), false, err);
+            return err;
         }
         monitor_.apply(next);
         config_ = std::move(next);
@@ -195,6 +213,7 @@ private:
             res.body = "reloaded\n";
         });
         add_outage_routes(server_, recorder_, config_);
+        add_maintenance_routes(server_, notifier_, config_);
         server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
             res.content_type = "application/json";
             res.body = services_json(monitor_).dump(2);
@@ -216,6 +235,7 @@ private:
     curl_multi curl_;
     monitor monitor_;
     recorder recorder_;
+    notifier notifier_;
     metrics_endpoint metrics_;
     http_server server_;
     boost::asio::signal_set signals_;

@@ -13,15 +13,19 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <numeric>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
 #include <yaml-cpp/yaml.h>
+
+#include "core/time_format.hpp"
 
 namespace pantau {
 
@@ -353,9 +357,10 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 // ---------------------------------------------------------------------------------------
 // The walk over the YAML tree. Every check fails with load_failure at the first problem.
 
-constexpr field_names<11> top_keys{"listen",        "ledger",   "admin_token", "timezone",
+constexpr field_names<13> top_keys{"listen",        "ledger",   "admin_token", "timezone",
                                    "max_in_flight", "defaults", "calendars",   "channels",
-                                   "escalation",    "agencies", "services"};
+                                   "escalation",    "agencies", "services",    "maintenance",
+                                   "public_url"};
 enum top_key : std::size_t {
     t_listen,
     t_ledger,
@@ -368,6 +373,8 @@ enum top_key : std::size_t {
     t_escalation,
     t_agencies,
     t_services,
+    t_maintenance,
+    t_public_url,
 };
 
 constexpr field_names<5> defaults_keys{"interval", "timeout", "retry_interval", "failure_threshold",
@@ -383,8 +390,8 @@ enum defaults_key : std::size_t {
 constexpr field_names<3> agency_keys{"id", "name", "escalation"};
 enum agency_key : std::size_t { a_id, a_name, a_escalation };
 
-constexpr field_names<7> service_keys{"id",         "name",  "agency", "objective",
-                                      "escalation", "hours", "checks"};
+constexpr field_names<8> service_keys{"id",         "name",  "agency", "objective",
+                                      "escalation", "hours", "checks", "depends_on"};
 enum service_key : std::size_t {
     s_id,
     s_name,
@@ -393,11 +400,12 @@ enum service_key : std::size_t {
     s_escalation,
     s_hours,
     s_checks,
+    s_depends_on,
 };
 
-constexpr field_names<7> check_keys{
-    "id",  "interval", "timeout", "retry_interval", "failure_threshold", "success_threshold",
-    "http"};
+constexpr field_names<8> check_keys{
+    "id",   "interval", "timeout", "retry_interval", "failure_threshold", "success_threshold",
+    "http", "depends_on"};
 enum check_key : std::size_t {
     c_id,
     c_interval,
@@ -406,6 +414,7 @@ enum check_key : std::size_t {
     c_failure_threshold,
     c_success_threshold,
     c_http,
+    c_depends_on,
 };
 
 constexpr field_names<11> http_keys{
@@ -441,6 +450,21 @@ constexpr field_names<4> level_keys{"after", "notify", "repeat", "even_if_acknow
 enum level_key : std::size_t { l_after, l_notify, l_repeat, l_even_if_acknowledged };
 
 constexpr field_names<4> channel_types{"telegram", "email", "webhook", "alertmanager"};
+
+constexpr field_names<7> maintenance_keys{"agency", "service", "start", "end",
+                                          "weekly", "timezone", "reason"};
+enum maintenance_key : std::size_t {
+    m_agency,
+    m_service,
+    m_start,
+    m_end,
+    m_weekly,
+    m_timezone,
+    m_reason,
+};
+
+constexpr field_names<3> weekly_keys{"days", "from", "to"};
+enum weekly_key : std::size_t { w_days, w_from, w_to };
 
 constexpr field_names<2> calendar_keys{"hours", "holidays"};
 enum calendar_key : std::size_t { cal_hours, cal_holidays };
@@ -590,6 +614,18 @@ public:
         if (f[t_admin_token].present) {
             cfg.admin_token = text(f[t_admin_token]);
         }
+        if (f[t_public_url].present) {
+            cfg.public_url = text(f[t_public_url]);
+            if (cfg.public_url.rfind("http://", 0) != 0 &&
+                cfg.public_url.rfind("https://", 0) != 0) {
+                fail(value_mark(f[t_public_url]),
+                     "public_url must start with http:// or https://, e.g. "
+                     "https://pantau.kota.go.id");
+            }
+            while (!cfg.public_url.empty() && cfg.public_url.back() == '/') {
+                cfg.public_url.pop_back();
+            }
+        }
         if (f[t_timezone].present) {
             cfg.timezone = text(f[t_timezone]);
             if (cfg.timezone.empty()) {
@@ -624,6 +660,10 @@ public:
         }
         if (f[t_services].present) {
             read_services(f[t_services], cfg);
+        }
+        resolve_dependencies(cfg);
+        if (f[t_maintenance].present) {
+            read_maintenance(f[t_maintenance], cfg);
         }
         return cfg;
     }
@@ -1425,6 +1465,229 @@ private:
                                 std::to_string(static_cast<unsigned>(last.day())) + " days");
     }
 
+    // depends_on: [akta-online, dukcapil/siak, ...]: service ids, or agency/service. The
+    // references are checked once every service is known (resolve_dependencies).
+    void read_depends_on(const field& f, const std::string& owner, const std::string& check,
+                         std::vector<std::string>& out) {
+        for_each_text(f, [&](std::string name, const YAML::Mark& mark) {
+            if (name.empty()) {
+                fail(mark, "depends_on needs service ids, e.g. depends_on: [uplink-dc]");
+            }
+            dependency_marks_[{owner, check, out.size()}] = mark;
+            out.push_back(std::move(name));
+        });
+    }
+
+    // Turns every depends_on entry into "agency/service", refusing unknown services, a
+    // service depending on itself and cycles.
+    void resolve_dependencies(config& cfg) {
+        if (dependency_marks_.empty()) {
+            return;
+        }
+        std::unordered_map<std::string, std::string> by_id; // service id -> agency/service
+        std::vector<std::string_view> ids;
+        for (const service_config& svc : cfg.services) {
+            by_id.emplace(svc.id, svc.agency + "/" + svc.id);
+            ids.emplace_back(svc.id);
+        }
+        std::map<std::string, std::vector<std::string>> edges;
+        for (service_config& svc : cfg.services) {
+            const std::string self = svc.agency + "/" + svc.id;
+            const auto resolve = [&](std::vector<std::string>& list, const std::string& check) {
+                for (std::size_t i = 0; i < list.size(); ++i) {
+                    std::string& name = list[i];
+                    const YAML::Mark mark = dependency_marks_[{self, check, i}];
+                    const std::size_t slash = name.find('/');
+                    const std::string id =
+                        slash == std::string::npos ? name : name.substr(slash + 1);
+                    const auto found = by_id.find(id);
+                    if (found == by_id.end() ||
+                        (slash != std::string::npos && found->second != name)) {
+                        fail_undefined(mark, "service", "services", name, ids, "services");
+                    }
+                    if (found->second == self) {
+                        fail(mark, "service " + quoted(self) + " cannot depend on itself");
+                    }
+                    name = found->second;
+                    edges[self].push_back(name);
+                }
+            };
+            resolve(svc.depends_on, {});
+            for (check_config& check : svc.checks) {
+                resolve(check.depends_on, check.id);
+            }
+        }
+        // Cycles: depth-first search, colouring services in progress.
+        std::unordered_map<std::string, int> colour; // 1: in progress, 2: done
+        std::vector<std::string> path;
+        std::function<void(const std::string&)> visit = [&](const std::string& key) {
+            colour[key] = 1;
+            path.push_back(key);
+            for (const std::string& next : edges[key]) {
+                if (colour[next] == 1) {
+                    std::string cycle;
+                    for (auto it = std::find(path.begin(), path.end(), next); it != path.end();
+                         ++it) {
+                        cycle += *it + " -> ";
+                    }
+                    cycle += next;
+                    fail(first_mark(key), "depends_on makes a cycle: " + cycle +
+                                              "; a service cannot depend on itself through "
+                                              "others");
+                }
+                if (colour[next] == 0) {
+                    visit(next);
+                }
+            }
+            path.pop_back();
+            colour[key] = 2;
+        };
+        for (const auto& entry : edges) {
+            if (colour[entry.first] == 0) {
+                visit(entry.first);
+            }
+        }
+        dependency_marks_.clear();
+    }
+
+    // The first depends_on entry written for a service (or one of its checks).
+    YAML::Mark first_mark(const std::string& owner) const {
+        for (const auto& [ref, mark] : dependency_marks_) {
+            if (std::get<0>(ref) == owner) {
+                return mark;
+            }
+        }
+        return {};
+    }
+
+    // maintenance: [{service: akta-online, start: ..., end: ..., reason: ...},
+    //               {agency: dukcapil, weekly: {days: [sat], from: "22:00", to: "02:00"}}]
+    void read_maintenance(const field& section, config& cfg) {
+        expect_list(section);
+        std::unordered_map<std::string, const service_config*> services;
+        std::vector<std::string_view> ids;
+        for (const service_config& svc : cfg.services) {
+            services.emplace(svc.id, &svc);
+            ids.emplace_back(svc.id);
+        }
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const field item{"maintenance window", section.key, *it, true};
+            expect_map(item);
+            const auto f = read_fields(item.value, "in maintenance window", maintenance_keys);
+            maintenance_window w;
+            w.id = "config-" + std::to_string(cfg.maintenance.size() + 1);
+            if (f[m_service].present == f[m_agency].present) {
+                fail(item.value.Mark(), "a maintenance window needs either service (e.g. "
+                                        "service: akta-online) or agency (e.g. agency: "
+                                        "dukcapil), not both");
+            }
+            if (f[m_service].present) {
+                std::string name = text(f[m_service]);
+                const std::size_t slash = name.find('/');
+                const std::string id = slash == std::string::npos ? name : name.substr(slash + 1);
+                const auto found = services.find(id);
+                if (found == services.end() ||
+                    (slash != std::string::npos && name.substr(0, slash) != found->second->agency)) {
+                    fail_undefined(value_mark(f[m_service]), "service", "services", name, ids,
+                                   "services");
+                }
+                w.agency = found->second->agency;
+                w.service = found->second->id;
+            } else {
+                w.agency = text(f[m_agency]);
+                if (agency_lines_.count(w.agency) == 0) {
+                    fail_undefined(value_mark(f[m_agency]), "agency", "agencies", w.agency,
+                                   agency_ids_, "agencies");
+                }
+            }
+            std::chrono::minutes offset = cfg.utc_offset;
+            if (f[m_timezone].present) {
+                const std::string zone = text(f[m_timezone]);
+                const auto o = utc_offset_of(zone);
+                if (!o) {
+                    fail(value_mark(f[m_timezone]), unknown_timezone_message(zone));
+                }
+                offset = *o;
+            }
+            if (f[m_weekly].present) {
+                if (f[m_start].present || f[m_end].present) {
+                    fail(f[m_weekly].key.Mark(), "a maintenance window is either weekly or "
+                                                 "one-off (start and end), not both");
+                }
+                w.weekly = read_weekly(f[m_weekly], offset);
+            } else {
+                require(f[m_start], item.value, "maintenance window",
+                        "start: 2026-12-05T22:00:00+07:00 (or weekly: {days: [sat], from: "
+                        "\"22:00\", to: \"02:00\"})");
+                require(f[m_end], item.value, "maintenance window",
+                        "end: 2026-12-06T02:00:00+07:00");
+                w.start = read_time(f[m_start], offset);
+                w.end = read_time(f[m_end], offset);
+                if (*w.end <= *w.start) {
+                    fail(value_mark(f[m_end]), "maintenance ends at or before it starts; write "
+                                               "an end after the start");
+                }
+            }
+            if (f[m_reason].present) {
+                w.reason = text(f[m_reason]);
+            }
+            cfg.maintenance.push_back(std::move(w));
+        }
+    }
+
+    std::chrono::system_clock::time_point read_time(const field& f,
+                                                    std::chrono::minutes offset) const {
+        const std::string value = text(f);
+        const auto t = parse_rfc3339_or_date(value, offset);
+        if (!t) {
+            fail(value_mark(f), "invalid time " + quoted(value) +
+                                    ": write RFC 3339, e.g. 2026-12-05T22:00:00+07:00, or a "
+                                    "local \"2026-12-05 22:00\"");
+        }
+        return *t;
+    }
+
+    weekly_window read_weekly(const field& section, std::chrono::minutes offset) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in weekly", weekly_keys);
+        require(f[w_days], section.value, "weekly", "days: [sat, sun]");
+        require(f[w_from], section.value, "weekly", "from: \"22:00\"");
+        require(f[w_to], section.value, "weekly", "to: \"02:00\"");
+        weekly_window k;
+        k.utc_offset = offset;
+        for_each_text(f[w_days], [&](const std::string& day, const YAML::Mark& mark) {
+            if (day == "daily") {
+                k.days.fill(true);
+                return;
+            }
+            const auto found = std::find(day_names.begin(), day_names.end(), day);
+            if (found == day_names.end()) {
+                std::string message = "unknown day " + quoted(day) + " in weekly days; ";
+                if (const auto suggestion = closest(day, day_keys)) {
+                    message += "did you mean " + quoted(*suggestion) + "? ";
+                }
+                fail(mark, message + "write days such as [sat, sun], or daily");
+            }
+            k.days[static_cast<std::size_t>(found - day_names.begin())] = true;
+        });
+        const auto clock = [&](const field& c) {
+            const std::string value = text(c);
+            const auto m = parse_clock(value);
+            if (!m) {
+                fail(value_mark(c), "invalid time of day " + quoted(value) +
+                                        " in weekly; write \"HH:MM\", e.g. \"22:00\"");
+            }
+            return *m;
+        };
+        k.from = clock(f[w_from]);
+        k.to = clock(f[w_to]);
+        if (k.from == k.to) {
+            fail(value_mark(f[w_to]), "weekly window opens and closes at the same time; for a "
+                                      "whole day write from: \"00:00\", to: \"24:00\"");
+        }
+        return k;
+    }
+
     void read_agencies(const field& section, config& cfg) {
         expect_list(section);
         cfg.agencies.reserve(section.value.size());
@@ -1495,12 +1758,23 @@ private:
                 check_calendar(f[s_hours], *svc.hours, cfg);
             }
             read_checks(f[s_checks], cfg.defaults, svc);
+            const std::string key = svc.agency + "/" + svc.id;
+            if (f[s_depends_on].present) {
+                read_depends_on(f[s_depends_on], key, {}, svc.depends_on);
+            }
+            for (check_config& check : svc.checks) {
+                const auto dep = check_depends_.find(check.id);
+                if (dep != check_depends_.end()) {
+                    read_depends_on(dep->second, key, check.id, check.depends_on);
+                }
+            }
+            check_depends_.clear();
             cfg.services.push_back(std::move(svc));
         }
     }
 
     void read_checks(const field& section, const defaults_config& defaults,
-                     service_config& svc) const {
+                     service_config& svc) {
         expect_list(section);
         if (section.value.size() == 0) {
             fail(value_mark(section), "service " + quoted(svc.id) +
@@ -1553,7 +1827,7 @@ private:
         return map.Mark();
     }
 
-    check_config read_check(const field& item, const defaults_config& defaults) const {
+    check_config read_check(const field& item, const defaults_config& defaults) {
         expect_map(item);
         const auto f = read_fields(item.value, "in check", check_keys);
         require(f[c_id], item.value, "check", "id: portal");
@@ -1563,6 +1837,9 @@ private:
         if (!f[c_http].present) {
             fail(item.value.Mark(), "check needs one probe type: http, e.g. http: {url: "
                                     "\"https://example.go.id/\"}");
+        }
+        if (f[c_depends_on].present) {
+            check_depends_.emplace(check.id, f[c_depends_on]);
         }
         check.interval = f[c_interval].present ? read_positive_duration(f[c_interval], "30s")
                                                : defaults.interval;
@@ -1742,6 +2019,10 @@ private:
     // Agencies by id with the line each was defined at; ids in definition order.
     std::unordered_map<std::string, int> agency_lines_;
     std::vector<std::string> agency_ids_;
+    // depends_on of the checks of the service being read, by check id.
+    std::unordered_map<std::string, field> check_depends_;
+    // Where each depends_on entry was written: (agency/service, check id or "", index).
+    std::map<std::tuple<std::string, std::string, std::size_t>, YAML::Mark> dependency_marks_;
     // Holidays files already read, by path.
     std::map<std::string, std::vector<std::chrono::year_month_day>> holiday_files_;
 };

@@ -13,6 +13,8 @@
 
 #include "core/availability.hpp"
 #include "core/duration.hpp"
+#include "core/escalation.hpp"
+#include "core/maintenance.hpp"
 
 namespace pantau {
 
@@ -65,6 +67,9 @@ struct check_config {
     unsigned failure_threshold = 3;
     unsigned success_threshold = 1;
     check_spec spec;
+    // Services ("agency/service") this check relies on, beyond its own service's
+    // depends_on: while one of them is down, an outage this check causes is the parent's.
+    std::vector<std::string> depends_on;
     source_location where;
 };
 
@@ -75,6 +80,10 @@ struct service_config {
     std::optional<double> objective;       // percent, e.g. 99.5
     std::optional<std::string> escalation; // overrides the agency's policy
     std::optional<std::string> hours;      // service hours: a calendar under calendars:
+    // Services ("agency/service") this one relies on, e.g. the data centre uplink: while
+    // one of them is down, this service's outages are recorded as caused by it and are
+    // not escalated separately.
+    std::vector<std::string> depends_on;
     std::vector<check_config> checks;
     source_location where;
 };
@@ -86,11 +95,10 @@ struct agency_config {
     source_location where;
 };
 
-struct escalation_level {
-    duration after{0};               // from outage start; levels are in increasing order
-    std::vector<std::string> notify; // channel names, each defined under channels:
-    std::optional<duration> repeat;  // re-notify this often while the level is active
-    bool even_if_acknowledged = false;
+// One level of a policy: the engine's rule (after, notify, repeat, even_if_acknowledged;
+// levels in increasing order of after, channels defined under channels:) and where it was
+// written.
+struct escalation_level : escalation_rule {
     source_location where;
 };
 
@@ -116,6 +124,9 @@ struct config {
     std::string listen = "127.0.0.1:9470"; // host:port; port 0 picks a free port
     std::string ledger = "/var/lib/pantau/ledger.db";
     std::string admin_token;
+    // Where people reach this Pantau (e.g. https://pantau.kota.go.id), for links in
+    // notifications; empty: messages carry no link.
+    std::string public_url;
     std::string timezone = "Asia/Jakarta";
     std::chrono::minutes utc_offset{7 * 60}; // of timezone (see utc_offset_of)
     std::size_t max_in_flight = 4096;        // global cap on probes in flight
@@ -128,6 +139,10 @@ struct config {
     // mon-fri, or daily) to "HH:MM-HH:MM", a list of them, or "24h"; `holidays:` is a list of
     // dates or {date, name} maps, inline or in a file (relative to this file's directory).
     std::map<std::string, service_calendar> calendars;
+    // Planned maintenance, ids "config-1", "config-2", ... in file order. One-off windows
+    // give start/end; weekly ones `weekly: {days: [sat], from: "22:00", to: "02:00"}` in
+    // `timezone` (default: the top-level timezone).
+    std::vector<maintenance_window> maintenance;
     std::string path; // file it was loaded from
 };
 

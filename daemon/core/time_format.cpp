@@ -60,9 +60,16 @@ std::optional<wall_time> parse_rfc3339_or_date(std::string_view s,
     int hh = 0;
     int mm = 0;
     int ss = 0;
-    if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !read_int(s, 11, 2, hh) || s[13] != ':' || !read_int(s, 14, 2, mm) || s[16] != ':' ||
-        !read_int(s, 17, 2, ss) || hh > 23 || mm > 59 || ss > 60) {
+    if (s.size() < 16 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        !read_int(s, 11, 2, hh) || s[13] != ':' || !read_int(s, 14, 2, mm) || hh > 23 ||
+        mm > 59) {
+        return std::nullopt;
+    }
+    // Local time without seconds or offset: "2026-11-28 19:00".
+    if (s.size() == 16) {
+        return midnight_utc + std::chrono::hours{hh} + std::chrono::minutes{mm} - utc_offset;
+    }
+    if (s.size() < 19 || s[16] != ':' || !read_int(s, 17, 2, ss) || ss > 60) {
         return std::nullopt;
     }
     std::size_t pos = 19;
@@ -85,7 +92,9 @@ std::optional<wall_time> parse_rfc3339_or_date(std::string_view s,
     }
     std::chrono::minutes offset{0};
     const std::string_view zone = s.substr(pos);
-    if (zone == "Z" || zone == "z") {
+    if (zone.empty()) {
+        offset = utc_offset; // local time: "2026-11-28T19:00:05"
+    } else if (zone == "Z" || zone == "z") {
         offset = std::chrono::minutes{0};
     } else {
         int oh = 0;

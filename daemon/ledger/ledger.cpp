@@ -19,6 +19,9 @@ constexpr std::array all_kinds{
     ledger_event_kind::check_state_changed, ledger_event_kind::outage_opened,
     ledger_event_kind::outage_closed,       ledger_event_kind::outage_acknowledged,
     ledger_event_kind::escalation_reached,  ledger_event_kind::notification_sent,
+    ledger_event_kind::notification_queued, ledger_event_kind::flapping_started,
+    ledger_event_kind::flapping_stopped,    ledger_event_kind::maintenance_added,
+    ledger_event_kind::maintenance_removed,
 };
 
 struct md_ctx_deleter {
@@ -109,6 +112,11 @@ std::string_view to_string(ledger_event_kind k) {
     case ledger_event_kind::outage_acknowledged: return "outage_acknowledged";
     case ledger_event_kind::escalation_reached: return "escalation_reached";
     case ledger_event_kind::notification_sent: return "notification_sent";
+    case ledger_event_kind::notification_queued: return "notification_queued";
+    case ledger_event_kind::flapping_started: return "flapping_started";
+    case ledger_event_kind::flapping_stopped: return "flapping_stopped";
+    case ledger_event_kind::maintenance_added: return "maintenance_added";
+    case ledger_event_kind::maintenance_removed: return "maintenance_removed";
     }
     return {};
 }
@@ -159,6 +167,14 @@ bool apply_outage_event(std::optional<outage_record>& row, const ledger_event& e
         r.service = e.service;
         r.started_at = at;
         r.cause = string_member(data, "cause");
+        if (const nlohmann::json* until = member(data, "planned_until");
+            until != nullptr && until->is_number_integer()) {
+            r.planned_until = from_ledger_ms(until->get<std::int64_t>());
+        }
+        if (const nlohmann::json* parent = member(data, "caused_by");
+            parent != nullptr && parent->is_number_integer()) {
+            r.caused_by = parent->get<std::int64_t>();
+        }
         row = std::move(r);
         return true;
     }
@@ -199,9 +215,23 @@ bool apply_outage_event(std::optional<outage_record>& row, const ledger_event& e
     case ledger_event_kind::config_reloaded:
     case ledger_event_kind::monitoring_gap:
     case ledger_event_kind::check_state_changed:
-    case ledger_event_kind::notification_sent: return false;
+    case ledger_event_kind::notification_sent:
+    case ledger_event_kind::notification_queued:
+    case ledger_event_kind::flapping_started:
+    case ledger_event_kind::flapping_stopped:
+    case ledger_event_kind::maintenance_added:
+    case ledger_event_kind::maintenance_removed: return false;
     }
     return false;
+}
+
+std::vector<ledger_event> ledger::events_of_kind(std::span<const ledger_event_kind> kinds,
+                                                 wall_time from) {
+    std::vector<ledger_event> all = events(from, wall_time::max());
+    std::erase_if(all, [&](const ledger_event& e) {
+        return std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end();
+    });
+    return all;
 }
 
 const std::error_category& ledger_category() noexcept {

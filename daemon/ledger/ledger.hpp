@@ -50,7 +50,14 @@ enum class ledger_event_kind : std::uint8_t {
     outage_closed,       // agency/service, outage_id
     outage_acknowledged, // outage_id, data: {"by","note"}
     escalation_reached,  // outage_id, data: {"level"}
-    notification_sent,   // outage_id, data: {"channel","level","result"}
+    notification_sent,   // outage_id, data: {"key","channel","level","kind","result",...}
+    notification_queued, // outage_id, data: {"key","channel","step",...,"message"}: written
+                         // before the first attempt; pending until a notification_sent
+                         // with the same key
+    flapping_started,    // agency/service/check, data: {"percent"}
+    flapping_stopped,    // agency/service/check, data: {"percent"}
+    maintenance_added,   // agency/service, data: the window (API-added windows)
+    maintenance_removed, // data: {"id"}
 };
 
 // The kind's name, "outage_opened"; empty for a value outside the enumeration.
@@ -92,6 +99,12 @@ struct outage_record {
     std::optional<std::string> acknowledged_by;
     std::optional<wall_time> acknowledged_at;
     std::string ack_note;
+    // Planned: the outage opened inside a maintenance window that ends at this time; it is
+    // not escalated before then.
+    std::optional<wall_time> planned_until;
+    // The outage of the service this one depends on, which was open when this one opened
+    // (0: none). Such outages are recorded but not escalated separately.
+    std::int64_t caused_by = 0;
 
     bool operator==(const outage_record&) const = default;
 };
@@ -99,7 +112,9 @@ struct outage_record {
 // The outage table is a function of the events; this is that function, used on append and
 // again by verify. Applies `e` to `row`, the outage e.outage_id (nullopt when no such
 // outage yet), and returns whether it changed:
-//   outage_opened        creates {id, agency, service, started_at = at, cause = data.cause}
+//   outage_opened        creates {id, agency, service, started_at = at, cause = data.cause,
+//                        planned_until = data.planned_until (Unix ms, optional),
+//                        caused_by = data.caused_by (outage id, optional)}
 //   outage_closed        ended_at = at
 //   outage_acknowledged  acknowledged_by = data.by, acknowledged_at = at, ack_note =
 //                        data.note; the first acknowledgement is kept, later ones change
@@ -191,6 +206,11 @@ public:
 
     // Events with from <= at < to, in chain order.
     virtual std::vector<ledger_event> events(wall_time from, wall_time to) = 0;
+
+    // Events of the given kinds with at >= from, in chain order. The default filters
+    // events(); implementations answer it from an index.
+    virtual std::vector<ledger_event> events_of_kind(std::span<const ledger_event_kind> kinds,
+                                                     wall_time from);
 
     // Walks the whole chain, then compares the outage table with the one the events
     // derive. Reports the first problem: a missing event (a hole in seq), an event whose

@@ -14,7 +14,7 @@ namespace pantau {
 
 namespace {
 
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 constexpr int application_id = 0x50414E54; // "PANT"
 constexpr int busy_timeout_ms = 5000;
 
@@ -31,6 +31,9 @@ constexpr int busy_timeout_ms = 5000;
 // check each hour, and with the hour first those rows land side by side at the end of the
 // B-tree (a few pages per flush instead of one page per check), and a report's range of
 // hours is one contiguous scan instead of a scan of the whole table.
+//
+// Version 3 added outages.planned_until_ms and outages.caused_by; a version 2 file is
+// converted on open (ALTER TABLE, in one transaction).
 //
 // Version 1 (development builds only) had rollups (check_key TEXT, ..., latency_sum REAL,
 // latency_max REAL); it is refused with a message rather than converted.
@@ -58,7 +61,9 @@ CREATE TABLE outages (
     level INTEGER NOT NULL,
     ack_by TEXT,
     ack_ms INTEGER,
-    ack_note TEXT NOT NULL
+    ack_note TEXT NOT NULL,
+    planned_until_ms INTEGER,
+    caused_by INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE heartbeat (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -82,7 +87,8 @@ CREATE TABLE rollups (
 constexpr const char* event_columns =
     "seq, at_ms, kind, agency, service, check_id, outage_id, data, hash";
 constexpr const char* outage_columns =
-    "id, agency, service, started_ms, ended_ms, cause, level, ack_by, ack_ms, ack_note";
+    "id, agency, service, started_ms, ended_ms, cause, level, ack_by, ack_ms, ack_note, "
+    "planned_until_ms, caused_by";
 
 struct db_closer {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
@@ -224,7 +230,12 @@ bool is_outage_kind(ledger_event_kind k) {
     case ledger_event_kind::config_reloaded:
     case ledger_event_kind::monitoring_gap:
     case ledger_event_kind::check_state_changed:
-    case ledger_event_kind::notification_sent: return false;
+    case ledger_event_kind::notification_sent:
+    case ledger_event_kind::notification_queued:
+    case ledger_event_kind::flapping_started:
+    case ledger_event_kind::flapping_stopped:
+    case ledger_event_kind::maintenance_added:
+    case ledger_event_kind::maintenance_removed: return false;
     }
     return false;
 }
@@ -267,6 +278,10 @@ outage_record read_outage(const run& q) {
         o.acknowledged_at = from_ledger_ms(*ack);
     }
     o.ack_note = q.text(9);
+    if (auto until = q.optional_integer(10)) {
+        o.planned_until = from_ledger_ms(*until);
+    }
+    o.caused_by = q.integer(11);
     return o;
 }
 
@@ -299,6 +314,12 @@ const char* first_difference(const outage_record& a, const outage_record& b) {
     if (a.ack_note != b.ack_note) {
         return "ack_note";
     }
+    if (a.planned_until != b.planned_until) {
+        return "planned_until";
+    }
+    if (a.caused_by != b.caused_by) {
+        return "caused_by";
+    }
     return nullptr;
 }
 
@@ -313,6 +334,7 @@ struct statements {
     stmt_ptr all_outages;
     stmt_ptr events_between;
     stmt_ptr all_events;
+    stmt_ptr events_of_kind;
     stmt_ptr gaps_after;
     stmt_ptr set_heartbeat;
     stmt_ptr get_heartbeat;
@@ -336,6 +358,8 @@ public:
     std::vector<monitoring_gap> gaps(wall_time from, wall_time to) override;
     std::int64_t max_outage_id() override;
     std::vector<ledger_event> events(wall_time from, wall_time to) override;
+    std::vector<ledger_event> events_of_kind(std::span<const ledger_event_kind> kinds,
+                                             wall_time from) override;
     verify_result verify() override;
     std::string last_error() const override { return last_error_; }
 
@@ -470,6 +494,10 @@ int sqlite_ledger::store_outage(const outage_record& o) {
     if (o.acknowledged_at) {
         ack = to_ledger_ms(*o.acknowledged_at);
     }
+    std::optional<std::int64_t> planned;
+    if (o.planned_until) {
+        planned = to_ledger_ms(*o.planned_until);
+    }
     q.bind(1, o.id)
         .bind(2, o.agency)
         .bind(3, o.service)
@@ -479,7 +507,9 @@ int sqlite_ledger::store_outage(const outage_record& o) {
         .bind(7, std::int64_t{o.level})
         .bind(8, o.acknowledged_by)
         .bind(9, ack)
-        .bind(10, o.ack_note);
+        .bind(10, o.ack_note)
+        .bind(11, planned)
+        .bind(12, o.caused_by);
     const int rc = q.step();
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -687,6 +717,30 @@ std::vector<ledger_event> sqlite_ledger::events(wall_time from, wall_time to) {
     return out;
 }
 
+std::vector<ledger_event> sqlite_ledger::events_of_kind(std::span<const ledger_event_kind> kinds,
+                                                       wall_time from) {
+    std::vector<ledger_event> out;
+    std::string kind;
+    for (const ledger_event_kind k : kinds) {
+        run q(s_.events_of_kind.get());
+        q.bind(1, to_string(k)).bind(2, to_ledger_ms(from));
+        int rc = SQLITE_OK;
+        while ((rc = q.step()) == SQLITE_ROW) {
+            ledger_event e;
+            if (read_event(q, e, kind)) {
+                out.push_back(std::move(e));
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            fail("events_of_kind", rc);
+            return {};
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const ledger_event& a, const ledger_event& b) { return a.seq < b.seq; });
+    return out;
+}
+
 verify_result sqlite_ledger::verify() {
     verify_result r;
     const auto broken = [&r](std::int64_t seq, std::string problem) {
@@ -810,7 +864,7 @@ int prepare_all(sqlite3* db, statements& s) {
          "INSERT INTO events (" + events + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
         {&s.select_outage, "SELECT " + outages + " FROM outages WHERE id = ?1"},
         {&s.store_outage, "INSERT OR REPLACE INTO outages (" + outages +
-                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
         {&s.max_outage_id, "SELECT coalesce(max(id), 0) FROM outages"},
         // Outages overlapping [from, to): started before `to`, not ended by `from`.
         {&s.query_outages, "SELECT " + outages +
@@ -824,6 +878,8 @@ int prepare_all(sqlite3* db, statements& s) {
         {&s.events_between,
          "SELECT " + events + " FROM events WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY seq"},
         {&s.all_events, "SELECT " + events + " FROM events ORDER BY seq"},
+        {&s.events_of_kind, "SELECT " + events +
+                                " FROM events WHERE kind = ?1 AND at_ms >= ?2 ORDER BY seq"},
         {&s.gaps_after, "SELECT at_ms, data FROM events"
                         " WHERE kind = 'monitoring_gap' AND at_ms > ?1 ORDER BY at_ms, seq"},
         {&s.set_heartbeat, "INSERT INTO heartbeat (id, at_ms) VALUES (1, ?1)"
@@ -907,6 +963,28 @@ int create_schema(sqlite3* db) {
     return txn.commit();
 }
 
+// Version 2 -> 3: two columns of the outage table, both derived from outage_opened data
+// that version 2 did not write (so NULL and 0 are what its events say).
+int migrate_from_v2(sqlite3* db) {
+    transaction txn(db, "BEGIN IMMEDIATE");
+    if (txn.begin_rc() != SQLITE_OK) {
+        return txn.begin_rc();
+    }
+    std::int64_t version = 0;
+    if (int rc = query_int(db, "PRAGMA user_version", version); rc != SQLITE_OK) {
+        return rc;
+    }
+    if (version == 2) {
+        const char* sql = "ALTER TABLE outages ADD COLUMN planned_until_ms INTEGER;"
+                          "ALTER TABLE outages ADD COLUMN caused_by INTEGER NOT NULL DEFAULT 0;"
+                          "PRAGMA user_version = 3;";
+        if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+            return rc;
+        }
+    }
+    return txn.commit();
+}
+
 std::unique_ptr<ledger> open_ledger(const std::string& path, bool read_only, std::string& error) {
     const int flags =
         (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -944,6 +1022,17 @@ std::unique_ptr<ledger> open_ledger(const std::string& path, bool read_only, std
         error = "ledger " + path + ": written by a newer Pantau (schema version " +
                 std::to_string(st.version) + ", this one knows " + std::to_string(schema_version) +
                 ")";
+        return nullptr;
+    }
+    if (!empty && st.version == 2 && !read_only) {
+        if (int rc = migrate_from_v2(db.get()); rc != SQLITE_OK) {
+            return failed("cannot convert schema version 2 to 3", rc);
+        }
+        st.version = schema_version;
+    }
+    if (!empty && st.version == 2) {
+        error = "ledger " + path + ": schema version 2; start the daemon once (pantau run) to "
+                                   "convert it to version 3";
         return nullptr;
     }
     if (!empty && st.version < schema_version) {

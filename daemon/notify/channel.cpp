@@ -98,6 +98,7 @@ const char* to_string(notification_kind k) {
     case notification_kind::firing: return "firing";
     case notification_kind::reminder: return "reminder";
     case notification_kind::resolved: return "resolved";
+    case notification_kind::flapping: return "flapping";
     }
     return "firing";
 }

@@ -24,6 +24,7 @@ enum class notification_kind {
     firing,   // an escalation level was reached
     reminder, // the level's repeat interval passed and the outage is still open
     resolved, // the service recovered
+    flapping, // a check keeps changing state; said once instead of on every change
 };
 
 // What happened, as the message says it. Plain data, filled in by the escalation owner.
@@ -46,7 +47,7 @@ struct notification {
     std::string link; // status page or outage URL; may be empty
 };
 
-// "firing", "reminder", "resolved".
+// "firing", "reminder", "resolved", "flapping".
 const char* to_string(notification_kind k);
 
 // The outcome of one delivery attempt.

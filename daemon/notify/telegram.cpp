@@ -148,6 +148,7 @@ std::string telegram_text(const notification& n) {
     case notification_kind::firing: head = "🔴 <b>GANGGUAN LAYANAN</b>"; break;
     case notification_kind::reminder: head = "🔴 <b>PENGINGAT: layanan masih terganggu</b>"; break;
     case notification_kind::resolved: head = "✅ <b>LAYANAN PULIH</b>"; break;
+    case notification_kind::flapping: head = "🟠 <b>LAYANAN TIDAK STABIL</b> (naik-turun)"; break;
     }
     std::string text = head + "\n";
     text += "Layanan: " + named(n.service_name, n.service) + "\n";

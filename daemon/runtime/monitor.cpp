@@ -68,6 +68,8 @@ void monitor::apply(const config& cfg) {
             sr.state = it->second->state;
             sr.state_since = it->second->state_since;
             sr.cause = it->second->cause;
+            sr.cause_check = it->second->cause_check;
+            sr.cause_reason = it->second->cause_reason;
         }
         const std::size_t service_index = services.size();
         for (const check_config& cc : svc.checks) {
@@ -104,6 +106,7 @@ void monitor::apply(const config& cfg) {
                                                                   cc,
                                                                   make_probe(probe_ctx_, cc.spec),
                                                                   health_tracker(thresholds_of(cc)),
+                                                                  flap_detector{},
                                                                   id,
                                                                   0,
                                                                   std::nullopt,
@@ -223,13 +226,25 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
             spdlog::info("check {} {} -> {}: {}", c.key, to_string(t->from), to_string(t->to),
                          t->reason);
         }
-        if (listener_) {
-            listener_->on_check_change(check_change{c, *t, wall});
+        for (monitor_listener* l : listeners_) {
+            l->on_check_change(check_change{c, *t, wall});
         }
         update_service(c.service_index, wall);
     }
-    if (listener_) {
-        listener_->on_probe_result(c, wall);
+    if (auto flap = c.flapping.observe(c.last->status == probe_status::success)) {
+        if (*flap == flap_change::started) {
+            spdlog::warn("check {} is flapping ({:.0f}% state change over the last {} results)",
+                         c.key, c.flapping.percent(), flap_detector::window);
+        } else {
+            spdlog::info("check {} stopped flapping ({:.0f}% state change)", c.key,
+                         c.flapping.percent());
+        }
+        for (monitor_listener* l : listeners_) {
+            l->on_flapping(c, *flap, wall);
+        }
+    }
+    for (monitor_listener* l : listeners_) {
+        l->on_probe_result(c, wall);
     }
     std::optional<std::chrono::nanoseconds> retry;
     if (c.health.deciding()) {
@@ -272,16 +287,20 @@ void monitor::update_service(std::size_t index, std::chrono::system_clock::time_
     s.state_since = now;
     if (next == service_state::down && first_down) {
         s.cause = "check " + first_down->cfg.id + ": " + first_down->failure_reason;
+        s.cause_check = first_down->cfg.id;
+        s.cause_reason = first_down->failure_reason;
         spdlog::error("service {}/{} is DOWN: {}", s.agency, s.id, s.cause);
     } else if (next == service_state::up && before == service_state::down) {
         spdlog::info("service {}/{} is UP again after {} (was: {})", s.agency, s.id,
                      human_duration(lasted), s.cause);
         s.cause.clear();
+        s.cause_check.clear();
+        s.cause_reason.clear();
     } else {
         spdlog::info("service {}/{} is {}", s.agency, s.id, to_string(next));
     }
-    if (listener_) {
-        listener_->on_service_change(service_change{s, before, next, now});
+    for (monitor_listener* l : listeners_) {
+        l->on_service_change(service_change{s, before, next, now});
     }
 }
 

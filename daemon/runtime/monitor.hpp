@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/flapping.hpp"
 #include "core/health.hpp"
 #include "core/probe_result.hpp"
 #include "core/schedule.hpp"
@@ -37,6 +38,7 @@ struct check_runtime {
     check_config cfg{};
     std::unique_ptr<probe> prober{};
     health_tracker health{thresholds{}};
+    flap_detector flapping{};
     schedule::check_id schedule_id = 0;
     std::size_t service_index = 0;
     std::optional<probe_result> last{}; // most recent completed probe
@@ -53,7 +55,9 @@ struct service_runtime {
     std::vector<schedule::check_id> checks{};
     service_state state = service_state::unknown;
     std::chrono::system_clock::time_point state_since{};
-    std::string cause{}; // "check portal: http 503" while DOWN
+    std::string cause{};        // "check portal: http 503" while DOWN
+    std::string cause_check{};  // "portal": the check that took it down
+    std::string cause_reason{}; // "http 503"
 };
 
 // Fixed-bucket histogram of schedule lateness, in seconds.
@@ -90,6 +94,13 @@ public:
         static_cast<void>(c);
         static_cast<void>(at);
     }
+    // A check started or stopped flapping (c.flapping has the new state and percentage).
+    virtual void on_flapping(const check_runtime& c, flap_change change,
+                             std::chrono::system_clock::time_point at) {
+        static_cast<void>(c);
+        static_cast<void>(change);
+        static_cast<void>(at);
+    }
 };
 
 class monitor final {
@@ -108,7 +119,9 @@ public:
     // Cancels the timer and every probe in flight; no handler runs afterwards.
     void stop();
 
-    void set_listener(monitor_listener* l) { listener_ = l; }
+    // Listeners are told in the order they were added; set_listener replaces them all.
+    void set_listener(monitor_listener* l) { listeners_.assign(l != nullptr ? 1 : 0, l); }
+    void add_listener(monitor_listener* l) { listeners_.push_back(l); }
 
     const std::vector<std::unique_ptr<check_runtime>>& checks() const { return checks_; }
     const std::vector<service_runtime>& services() const { return services_; }
@@ -138,7 +151,7 @@ private:
     std::map<std::string, std::array<std::uint64_t, 2>> probe_counts_;
     std::vector<schedule::start> due_; // reused buffer
     std::minstd_rand rng_;
-    monitor_listener* listener_ = nullptr;
+    std::vector<monitor_listener*> listeners_;
     bool running_ = false;
 };
 

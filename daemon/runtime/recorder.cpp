@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 namespace pantau {
 
@@ -96,6 +98,8 @@ void recorder::try_open() {
     outage_query q;
     q.from = *started_;
     q.to = *started_ + std::chrono::milliseconds(1);
+    std::vector<outage_record> still_open;
+    wall_time since = *started_ - std::chrono::hours(24 * 7);
     for (const outage_record& o : ledger_->outages(q)) {
         if (o.ended_at) {
             continue;
@@ -108,8 +112,37 @@ void recorder::try_open() {
             continue;
         }
         open_[key] = o.id;
+        since = std::min(since, o.started_at);
+        still_open.push_back(o);
         spdlog::info("outage {} of {} is still open", o.id, key);
     }
+    if (observer_) {
+        static constexpr std::array kinds{ledger_event_kind::notification_queued,
+                                          ledger_event_kind::notification_sent};
+        std::vector<ledger_event> events = ledger_->events_of_kind(kinds, since);
+        // Maintenance windows added through the API may be planned months ahead.
+        static constexpr std::array windows{ledger_event_kind::maintenance_added,
+                                            ledger_event_kind::maintenance_removed};
+        std::vector<ledger_event> added =
+            ledger_->events_of_kind(windows, *started_ - std::chrono::hours(24 * 400));
+        events.insert(events.end(), std::make_move_iterator(added.begin()),
+                      std::make_move_iterator(added.end()));
+        std::sort(events.begin(), events.end(),
+                  [](const ledger_event& a, const ledger_event& b) { return a.seq < b.seq; });
+        observer_->on_restored(still_open, events);
+    }
+}
+
+bool recorder::record(ledger_event e) {
+    enqueue(std::move(e));
+    return flush();
+}
+
+void recorder::on_flapping(const check_runtime& c, flap_change change, wall_time at) {
+    enqueue(make_event(change == flap_change::started ? ledger_event_kind::flapping_started
+                                                      : ledger_event_kind::flapping_stopped,
+                       at, c.agency, c.service, c.cfg.id, 0,
+                       {{"percent", std::round(c.flapping.percent() * 10) / 10}}));
 }
 
 void recorder::stop(wall_time now) {
@@ -153,7 +186,11 @@ std::optional<outage_record> recorder::acknowledge(std::int64_t id, const std::s
         return std::nullopt;
     }
     spdlog::info("outage {} of {}/{} acknowledged by {}", id, o->agency, o->service, by);
-    return ledger_->outage(id);
+    auto acked = ledger_->outage(id);
+    if (acked && observer_) {
+        observer_->on_outage_acknowledged(*acked, now);
+    }
+    return acked;
 }
 
 std::optional<std::vector<outage_record>> recorder::outages(const outage_query& q) {
@@ -205,8 +242,18 @@ void recorder::on_service_change(const service_change& c) {
         const std::int64_t id = ++last_outage_id_;
         open_[key] = id;
         ++stats_.outages_opened;
+        nlohmann::json data{{"cause", c.service.cause}};
+        if (observer_) {
+            const outage_marks marks = observer_->on_outage_opened(id, c.service, c.at);
+            if (marks.planned_until) {
+                data["planned_until"] = unix_ms(*marks.planned_until);
+            }
+            if (marks.caused_by != 0) {
+                data["caused_by"] = marks.caused_by;
+            }
+        }
         enqueue(make_event(ledger_event_kind::outage_opened, c.at, c.service.agency, c.service.id,
-                           {}, id, {{"cause", c.service.cause}}));
+                           {}, id, data));
         spdlog::info("outage {} opened for {}", id, key);
     } else if (c.to == service_state::up && open != open_.end()) {
         const std::int64_t id = open->second;
@@ -214,6 +261,9 @@ void recorder::on_service_change(const service_change& c) {
         enqueue(make_event(ledger_event_kind::outage_closed, c.at, c.service.agency, c.service.id,
                            {}, id));
         spdlog::info("outage {} of {} closed", id, key);
+        if (observer_) {
+            observer_->on_outage_closed(id, c.at);
+        }
     }
     flush(); // outages are written at once, not on the next tick
 }

@@ -42,6 +42,28 @@ struct recorder_stats {
     bool ledger_open = false;
 };
 
+// What the recorder learns about outages, for the escalation runtime. Called on the loop.
+struct outage_marks {
+    std::optional<wall_time> planned_until; // opened inside a maintenance window ending then
+    std::int64_t caused_by = 0;             // outage of a service this one depends on
+};
+
+class outage_observer {
+public:
+    virtual ~outage_observer() = default;
+    // Before outage_opened is written, so that the returned marks are part of it.
+    virtual outage_marks on_outage_opened(std::int64_t id, const service_runtime& s,
+                                          wall_time at) = 0;
+    virtual void on_outage_closed(std::int64_t id, wall_time at) = 0;
+    virtual void on_outage_acknowledged(const outage_record& o, wall_time at) = 0;
+    // Once, when the ledger is first opened: the outages still open from before the start,
+    // the notification events (queued and sent) since the oldest of them or of the last 7
+    // days, whichever is earlier, and maintenance_added/removed events of the last 400
+    // days, in chain order.
+    virtual void on_restored(const std::vector<outage_record>& open,
+                             const std::vector<ledger_event>& notifications) = 0;
+};
+
 class recorder final : public monitor_listener {
 public:
     using opener = std::function<std::unique_ptr<ledger>(std::string& error)>;
@@ -58,6 +80,12 @@ public:
     void stop(wall_time now);
 
     void config_reloaded(wall_time now, bool ok, const std::string& detail);
+
+    void set_outage_observer(outage_observer* o) { observer_ = o; }
+
+    // Appends an event (e.g. a notification queued or sent) and tries to write everything
+    // pending at once. Returns whether it is in the ledger now; if not, it stays queued.
+    bool record(ledger_event e);
 
     // Records an acknowledgement of outage `id`. Returns the outage, or nullopt with
     // `error` set ("no outage 12").
@@ -78,6 +106,7 @@ public:
     void on_check_change(const check_change& c) override;
     void on_service_change(const service_change& c) override;
     void on_probe_result(const check_runtime& c, wall_time at) override;
+    void on_flapping(const check_runtime& c, flap_change change, wall_time at) override;
 
 private:
     void try_open();
@@ -98,6 +127,7 @@ private:
     std::unordered_map<std::string, std::int64_t> open_; // service key -> outage id
     std::int64_t last_outage_id_ = 0;
     std::optional<wall_time> started_;
+    outage_observer* observer_ = nullptr;
     bool restored_ = false;
     bool running_ = false;
     recorder_stats stats_;

@@ -2,11 +2,14 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "config/config.hpp"
 #include "core/time_format.hpp"
+#include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"
 #include "web/http_server.hpp"
 
@@ -67,6 +70,50 @@ nlohmann::json outage_json(const outage_record& o, wall_time now, std::chrono::m
     };
     if (!o.ack_note.empty()) {
         j["ack_note"] = o.ack_note;
+    }
+    j["planned"] = o.planned_until.has_value();
+    j["planned_until"] =
+        o.planned_until ? nlohmann::json(format_rfc3339(*o.planned_until, off)) : nullptr;
+    j["caused_by"] = o.caused_by != 0 ? nlohmann::json(o.caused_by) : nullptr;
+    return j;
+}
+
+nlohmann::json window_json(const maintenance_window& w, wall_time now, std::chrono::minutes off) {
+    static constexpr std::array<const char*, 7> days{"mon", "tue", "wed", "thu",
+                                                     "fri", "sat", "sun"};
+    nlohmann::json j{
+        {"id", w.id},
+        {"agency", w.agency},
+        {"service", w.service.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.service)},
+        {"reason", w.reason},
+        {"source", w.id.rfind("api-", 0) == 0 ? "api" : "config"},
+        {"active", active_until(w, now).has_value()},
+    };
+    if (w.start && w.end) {
+        j["start"] = format_rfc3339(*w.start, off);
+        j["end"] = format_rfc3339(*w.end, off);
+    }
+    if (w.weekly) {
+        nlohmann::json list = nlohmann::json::array();
+        for (std::size_t d = 0; d < days.size(); ++d) {
+            if (w.weekly->days[d]) {
+                list.push_back(days[d]);
+            }
+        }
+        const auto clock = [](std::chrono::minutes m) {
+            std::array<char, 8> buf{};
+            std::snprintf(buf.data(), buf.size(), "%02d:%02d", static_cast<int>(m.count() / 60),
+                          static_cast<int>(m.count() % 60));
+            return std::string{buf.data()};
+        };
+        j["weekly"] = {{"days", list},
+                       {"from", clock(w.weekly->from)},
+                       {"to", clock(w.weekly->to)},
+                       {"utc_offset_minutes", w.weekly->utc_offset.count()}};
+    }
+    if (const auto next = next_occurrence(w, now)) {
+        j["next"] = {{"start", format_rfc3339(next->first, off)},
+                     {"end", format_rfc3339(next->second, off)}};
     }
     return j;
 }
@@ -167,6 +214,146 @@ void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
             return;
         }
         json_ok(res, outage_json(*o, now, cfg.utc_offset));
+    });
+}
+
+namespace {
+
+// Whether the request carries the admin token; answers 401 when it does not.
+bool authorized(const config& cfg, const http_request& req, http_response& res,
+                std::string_view what) {
+    if (bearer_matches(cfg.admin_token, req.header("Authorization"))) {
+        return true;
+    }
+    res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    json_error(res, 401,
+               cfg.admin_token.empty()
+                   ? std::string{what} + " needs admin_token in the configuration"
+                   : std::string{"missing or wrong bearer token"});
+    return false;
+}
+
+// A window from {"service" or "agency", "start", "end", "reason"}; sets `error` otherwise.
+std::optional<maintenance_window> window_from_request(const nlohmann::json& body,
+                                                      const config& cfg, wall_time now,
+                                                      std::string& error) {
+    const auto text = [&](const char* name) {
+        const auto it = body.find(name);
+        return it != body.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    };
+    maintenance_window w;
+    const std::string service = text("service");
+    const std::string agency = text("agency");
+    if (service.empty() == agency.empty()) {
+        error = R"(send either "service" (e.g. "akta-online" or "dukcapil/akta-online") or )"
+                R"("agency" (e.g. "dukcapil"))";
+        return std::nullopt;
+    }
+    if (!service.empty()) {
+        const std::size_t slash = service.find('/');
+        const std::string id = slash == std::string::npos ? service : service.substr(slash + 1);
+        const auto found = std::find_if(cfg.services.begin(), cfg.services.end(),
+                                        [&](const service_config& s) {
+                                            return s.id == id &&
+                                                   (slash == std::string::npos ||
+                                                    s.agency == service.substr(0, slash));
+                                        });
+        if (found == cfg.services.end()) {
+            error = "no service \"" + service + "\"";
+            return std::nullopt;
+        }
+        w.agency = found->agency;
+        w.service = found->id;
+    } else {
+        if (std::none_of(cfg.agencies.begin(), cfg.agencies.end(),
+                         [&](const agency_config& a) { return a.id == agency; })) {
+            error = "no agency \"" + agency + "\"";
+            return std::nullopt;
+        }
+        w.agency = agency;
+    }
+    const auto start = parse_rfc3339_or_date(text("start"), cfg.utc_offset);
+    const auto end = parse_rfc3339_or_date(text("end"), cfg.utc_offset);
+    if (!start || !end) {
+        error = R"("start" and "end" must be times like 2026-12-05T22:00:00+07:00)";
+        return std::nullopt;
+    }
+    if (*end <= *start) {
+        error = R"("end" must come after "start")";
+        return std::nullopt;
+    }
+    if (*end <= now) {
+        error = R"("end" is in the past)";
+        return std::nullopt;
+    }
+    w.start = start;
+    w.end = end;
+    w.reason = text("reason");
+    return w;
+}
+
+} // namespace
+
+void add_maintenance_routes(http_server& server, notifier& n, const config& cfg) {
+    server.route("/api/v1/maintenance", [&n, &cfg](const http_request& req, http_response& res) {
+        const wall_time now = std::chrono::system_clock::now();
+        if (req.method == "GET" || req.method == "HEAD") {
+            nlohmann::json list = nlohmann::json::array();
+            for (const maintenance_window& w : n.policy().windows()) {
+                list.push_back(window_json(w, now, cfg.utc_offset));
+            }
+            json_ok(res, {{"maintenance", std::move(list)}});
+            return;
+        }
+        if (req.method != "POST") {
+            json_error(res, 405, "use GET or POST");
+            return;
+        }
+        if (!authorized(cfg, req, res, "adding maintenance")) {
+            return;
+        }
+        const auto body = nlohmann::json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object()) {
+            json_error(res, 400,
+                       R"(send JSON like {"service": "akta-online", "start": )"
+                       R"("2026-12-05T22:00:00+07:00", "end": "2026-12-06T02:00:00+07:00", )"
+                       R"("reason": "server upgrade", "by": "Tim TI"})");
+            return;
+        }
+        std::string error;
+        auto w = window_from_request(body, cfg, now, error);
+        if (!w) {
+            json_error(res, 400, error);
+            return;
+        }
+        const std::string by = body.contains("by") && body["by"].is_string()
+                                   ? body["by"].get<std::string>()
+                                   : "api";
+        const bool recorded = n.add_window(*w, by, now);
+        nlohmann::json out = window_json(*w, now, cfg.utc_offset);
+        out["recorded"] = recorded;
+        res.status = 201;
+        json_ok(res, out);
+    });
+    server.route("/api/v1/maintenance/", [&n, &cfg](const http_request& req, http_response& res) {
+        const std::string id{std::string_view(req.path).substr(
+            std::strlen("/api/v1/maintenance/"))};
+        if (req.method != "DELETE") {
+            json_error(res, 405, "use DELETE");
+            return;
+        }
+        if (!authorized(cfg, req, res, "removing maintenance")) {
+            return;
+        }
+        const std::string by = query_param(req.query, "by");
+        if (!n.remove_window(id, by.empty() ? "api" : by, std::chrono::system_clock::now())) {
+            json_error(res, 404,
+                       "no maintenance window \"" + id +
+                           "\" added through the API (windows from the configuration file "
+                           "are removed there)");
+            return;
+        }
+        json_ok(res, {{"removed", id}});
     });
 }
 

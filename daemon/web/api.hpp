@@ -12,8 +12,10 @@
 namespace pantau {
 
 class http_server;
+class notifier;
 class recorder;
 struct config;
+struct maintenance_window;
 
 // True when `authorization` is "Bearer <expected>"; compared in constant time. An empty
 // expected token never matches (state-changing endpoints are then disabled).
@@ -26,5 +28,15 @@ nlohmann::json outage_json(const outage_record& o, wall_time now, std::chrono::m
 // POST /api/v1/outages/{id}/ack (bearer admin token; body {"by": "...", "note": "..."}).
 // `cfg` is the daemon's current configuration (read on every request, so a reload applies).
 void add_outage_routes(http_server& server, recorder& rec, const config& cfg);
+
+// A maintenance window as the API shows it (times in the city's offset).
+nlohmann::json window_json(const maintenance_window& w, wall_time now,
+                           std::chrono::minutes utc_offset);
+
+// GET /api/v1/maintenance (every window, from the file and the API, with "active" and the
+// next occurrence), POST /api/v1/maintenance (bearer admin token; one-off window
+// {"service" | "agency", "start", "end", "reason", "by"}), DELETE
+// /api/v1/maintenance/{id} (bearer; windows added through the API only).
+void add_maintenance_routes(http_server& server, notifier& n, const config& cfg);
 
 } // namespace pantau

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "runtime/monitor.hpp"
+#include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"
 
 #ifndef PANTAU_VERSION
@@ -126,6 +127,60 @@ public:
 
 private:
     const recorder& recorder_;
+    const monitor& monitor_;
+};
+
+class notifier_collector final : public prometheus::Collectable {
+public:
+    notifier_collector(const notifier& n, const monitor& m) : notifier_(n), monitor_(m) {}
+
+    std::vector<prometheus::MetricFamily> Collect() const override {
+        std::vector<prometheus::MetricFamily> out;
+        prometheus::MetricFamily sent{"pantau_notifications_total",
+                                      "Notification delivery attempts by channel and result "
+                                      "(delivered, failed: will be retried, rejected: refused "
+                                      "for good, dropped: outbox full).",
+                                      prometheus::MetricType::Counter,
+                                      {}};
+        prometheus::MetricFamily pending{"pantau_outbox_pending",
+                                         "Notifications queued for a channel, not delivered yet.",
+                                         prometheus::MetricType::Gauge,
+                                         {}};
+        for (const channel_figures& f : notifier_.figures()) {
+            const std::pair<const char*, std::uint64_t> results[] = {{"delivered", f.delivered},
+                                                                     {"failed", f.failed},
+                                                                     {"rejected", f.rejected},
+                                                                     {"dropped", f.dropped}};
+            for (const auto& [result, count] : results) {
+                prometheus::ClientMetric cm;
+                cm.label = {{"channel", f.name}, {"result", result}};
+                cm.counter.value = static_cast<double>(count);
+                sent.metric.push_back(std::move(cm));
+            }
+            prometheus::ClientMetric cm;
+            cm.label = {{"channel", f.name}};
+            cm.gauge.value = static_cast<double>(f.pending);
+            pending.metric.push_back(std::move(cm));
+        }
+        out.push_back(std::move(sent));
+        out.push_back(std::move(pending));
+        prometheus::MetricFamily level{"pantau_escalation_level",
+                                       "Highest escalation level notified for the service's open "
+                                       "outage; 0 when none.",
+                                       prometheus::MetricType::Gauge,
+                                       {}};
+        for (const service_runtime& s : monitor_.services()) {
+            prometheus::ClientMetric cm;
+            cm.label = {{"agency", s.agency}, {"service", s.id}};
+            cm.gauge.value = static_cast<double>(notifier_.policy().level(s.agency + "/" + s.id));
+            level.metric.push_back(std::move(cm));
+        }
+        out.push_back(std::move(level));
+        return out;
+    }
+
+private:
+    const notifier& notifier_;
     const monitor& monitor_;
 };
 
@@ -335,6 +390,11 @@ void metrics_endpoint::add_collectable(std::shared_ptr<prometheus::Collectable> 
 std::shared_ptr<prometheus::Collectable> make_recorder_collector(const recorder& r,
                                                                  const monitor& m) {
     return std::make_shared<recorder_collector>(r, m);
+}
+
+std::shared_ptr<prometheus::Collectable> make_notifier_collector(const notifier& n,
+                                                                 const monitor& m) {
+    return std::make_shared<notifier_collector>(n, m);
 }
 
 std::string metrics_endpoint::render() const {

@@ -17,6 +17,7 @@
 namespace pantau {
 
 class monitor;
+class notifier;
 class recorder;
 
 class metrics_endpoint final {
@@ -46,6 +47,11 @@ private:
 // Outage and ledger figures: pantau_outage_open, pantau_outages_total,
 // pantau_ledger_write_errors_total, pantau_ledger_pending_events, pantau_ledger_up.
 std::shared_ptr<prometheus::Collectable> make_recorder_collector(const recorder& r,
+                                                                 const monitor& m);
+
+// Notification figures: pantau_notifications_total{channel,result},
+// pantau_outbox_pending{channel}, pantau_escalation_level{agency,service}.
+std::shared_ptr<prometheus::Collectable> make_notifier_collector(const notifier& n,
                                                                  const monitor& m);
 
 // Appends `value` escaped for a label value in the text format.

@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -1179,4 +1180,95 @@ TEST_CASE("config: the example config/pantau.yaml is valid") {
     REQUIRE(cfg.calendars.count("jam-layanan") == 1);
     CHECK(cfg.calendars.at("jam-layanan").holidays.size() == 25);
     CHECK(cfg.services.at(0).hours == "jam-layanan");
+}
+
+TEST_CASE("config: maintenance windows, weekly and one-off") {
+    const config cfg = load_ok(head + R"(services:
+  - {id: akta-online, agency: dukcapil, checks: [{id: portal, http: {url: "http://x/"}}]}
+maintenance:
+  - {service: akta-online, weekly: {days: [sat, sun], from: "22:00", to: "02:00"}, timezone: Asia/Makassar, reason: backup}
+  - {agency: dukcapil, start: "2026-12-31T22:00:00+07:00", end: "2027-01-01 03:00"}
+)");
+    REQUIRE(cfg.maintenance.size() == 2);
+    const pantau::maintenance_window& weekly = cfg.maintenance[0];
+    CHECK(weekly.id == "config-1");
+    CHECK(weekly.agency == "dukcapil");
+    CHECK(weekly.service == "akta-online");
+    CHECK(weekly.reason == "backup");
+    REQUIRE(weekly.weekly);
+    CHECK(weekly.weekly->days == std::array<bool, 7>{false, false, false, false, false, true, true});
+    CHECK(weekly.weekly->from == std::chrono::hours(22));
+    CHECK(weekly.weekly->to == std::chrono::hours(2));
+    CHECK(weekly.weekly->utc_offset == std::chrono::hours(8));
+    const pantau::maintenance_window& once = cfg.maintenance[1];
+    CHECK(once.service.empty());
+    REQUIRE(once.start);
+    REQUIRE(once.end);
+    // The end has no offset: it is local time (the top-level timezone, +07:00).
+    CHECK(*once.end - *once.start == std::chrono::hours(5));
+}
+
+TEST_CASE("config: maintenance mistakes name their place") {
+    const std::string svc = head + R"(services:
+  - {id: akta-online, agency: dukcapil, checks: [{id: portal, http: {url: "http://x/"}}]}
+maintenance:
+)";
+    const std::string unknown =
+        load_error(svc + "  - {service: akta-onlin, start: 2026-12-01, end: 2026-12-02}\n");
+    INFO(unknown);
+    CHECK(starts_with(unknown, "test.yaml:10:15:"));
+    CHECK(contains(unknown, "did you mean \"akta-online\""));
+    CHECK(contains(load_error(svc + "  - {agency: dukcapil, service: akta-online, start: "
+                                    "2026-12-01, end: 2026-12-02}\n"),
+                   "either service"));
+    CHECK(contains(load_error(svc + "  - {agency: dukcapil, start: 2026-12-02, end: 2026-12-01}\n"),
+                   "ends at or before it starts"));
+    CHECK(contains(load_error(svc + "  - {agency: dukcapil, weekly: {days: [sab], from: \"22:00\", "
+                                    "to: \"02:00\"}}\n"),
+                   "did you mean \"sat\""));
+    CHECK(contains(load_error(svc + "  - {agency: dukcapil, weekly: {days: [sat], from: \"25:00\", "
+                                    "to: \"02:00\"}}\n"),
+                   "invalid time of day"));
+    CHECK(contains(load_error(svc + "  - {agency: dukcapil, start: tomorrow, end: 2026-12-02}\n"),
+                   "invalid time \"tomorrow\""));
+}
+
+TEST_CASE("config: depends_on names services and refuses cycles") {
+    const std::string two = head + R"(  - {id: diskominfo}
+services:
+  - {id: uplink, agency: diskominfo, checks: [{id: router, http: {url: "http://x/"}}]}
+)";
+    SUBCASE("by id or agency/service, on services and checks") {
+        const config cfg = load_ok(two + R"(  - id: akta-online
+    agency: dukcapil
+    depends_on: [uplink]
+    checks:
+      - {id: portal, http: {url: "http://x/"}, depends_on: [diskominfo/uplink]}
+)");
+        CHECK(cfg.services[1].depends_on == std::vector<std::string>{"diskominfo/uplink"});
+        CHECK(cfg.services[1].checks[0].depends_on ==
+              std::vector<std::string>{"diskominfo/uplink"});
+    }
+    SUBCASE("an unknown service") {
+        const std::string e = load_error(two + R"(  - id: akta-online
+    agency: dukcapil
+    depends_on: [uplnk]
+    checks: [{id: portal, http: {url: "http://x/"}}]
+)");
+        CHECK(starts_with(e, "test.yaml:12:18:"));
+        CHECK(contains(e, "did you mean \"uplink\""));
+    }
+    SUBCASE("itself") {
+        CHECK(contains(load_error(two + R"(  - {id: a, agency: dukcapil, depends_on: [a], checks: [{id: p, http: {url: "http://x/"}}]}
+)"),
+                       "cannot depend on itself"));
+    }
+    SUBCASE("a cycle through others") {
+        const std::string e = load_error(two + R"(  - {id: a, agency: dukcapil, depends_on: [b], checks: [{id: p, http: {url: "http://x/"}}]}
+  - {id: b, agency: dukcapil, depends_on: [a], checks: [{id: p, http: {url: "http://x/"}}]}
+)");
+        INFO(e);
+        CHECK(contains(e, "depends_on makes a cycle: dukcapil/a -> dukcapil/b -> dukcapil/a"));
+        CHECK(starts_with(e, "test.yaml:11:44:")); // the entry that closes the cycle
+    }
 }
