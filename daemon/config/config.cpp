@@ -357,10 +357,10 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 // ---------------------------------------------------------------------------------------
 // The walk over the YAML tree. Every check fails with load_failure at the first problem.
 
-constexpr field_names<13> top_keys{"listen",        "ledger",   "admin_token", "timezone",
-                                   "max_in_flight", "defaults", "calendars",   "channels",
-                                   "escalation",    "agencies", "services",    "maintenance",
-                                   "public_url"};
+constexpr field_names<14> top_keys{"listen",        "ledger",      "admin_token", "timezone",
+                                   "max_in_flight", "defaults",    "calendars",   "channels",
+                                   "escalation",    "agencies",    "services",    "maintenance",
+                                   "public_url",    "notify_retry"};
 enum top_key : std::size_t {
     t_listen,
     t_ledger,
@@ -375,7 +375,11 @@ enum top_key : std::size_t {
     t_services,
     t_maintenance,
     t_public_url,
+    t_notify_retry,
 };
+
+constexpr field_names<2> retry_keys{"first", "max"};
+enum retry_key : std::size_t { r_first, r_max };
 
 constexpr field_names<5> defaults_keys{"interval", "timeout", "retry_interval", "failure_threshold",
                                        "success_threshold"};
@@ -404,7 +408,7 @@ enum service_key : std::size_t {
 };
 
 constexpr field_names<8> check_keys{
-    "id",   "interval", "timeout", "retry_interval", "failure_threshold", "success_threshold",
+    "id",   "interval",  "timeout", "retry_interval", "failure_threshold", "success_threshold",
     "http", "depends_on"};
 enum check_key : std::size_t {
     c_id,
@@ -451,7 +455,7 @@ enum level_key : std::size_t { l_after, l_notify, l_repeat, l_even_if_acknowledg
 
 constexpr field_names<4> channel_types{"telegram", "email", "webhook", "alertmanager"};
 
-constexpr field_names<7> maintenance_keys{"agency", "service", "start", "end",
+constexpr field_names<7> maintenance_keys{"agency", "service",  "start", "end",
                                           "weekly", "timezone", "reason"};
 enum maintenance_key : std::size_t {
     m_agency,
@@ -637,6 +641,21 @@ public:
                 fail(value_mark(f[t_timezone]), unknown_timezone_message(cfg.timezone));
             }
             cfg.utc_offset = *offset;
+        }
+        if (f[t_notify_retry].present) {
+            expect_map(f[t_notify_retry]);
+            const auto r = read_fields(f[t_notify_retry].value, "in notify_retry", retry_keys);
+            if (r[r_first].present) {
+                cfg.notify_retry_first = read_positive_duration(r[r_first], "1s");
+            }
+            if (r[r_max].present) {
+                cfg.notify_retry_max = read_positive_duration(r[r_max], "5m");
+            }
+            if (cfg.notify_retry_max < cfg.notify_retry_first) {
+                fail(value_mark(r[r_max].present ? r[r_max] : r[r_first]),
+                     "notify_retry max " + format_duration(cfg.notify_retry_max) +
+                         " is shorter than first " + format_duration(cfg.notify_retry_first));
+            }
         }
         if (f[t_max_in_flight].present) {
             cfg.max_in_flight =
@@ -1586,8 +1605,8 @@ private:
                 const std::size_t slash = name.find('/');
                 const std::string id = slash == std::string::npos ? name : name.substr(slash + 1);
                 const auto found = services.find(id);
-                if (found == services.end() ||
-                    (slash != std::string::npos && name.substr(0, slash) != found->second->agency)) {
+                if (found == services.end() || (slash != std::string::npos &&
+                                                name.substr(0, slash) != found->second->agency)) {
                     fail_undefined(value_mark(f[m_service]), "service", "services", name, ids,
                                    "services");
                 }
@@ -1773,8 +1792,7 @@ private:
         }
     }
 
-    void read_checks(const field& section, const defaults_config& defaults,
-                     service_config& svc) {
+    void read_checks(const field& section, const defaults_config& defaults, service_config& svc) {
         expect_list(section);
         if (section.value.size() == 0) {
             fail(value_mark(section), "service " + quoted(svc.id) +

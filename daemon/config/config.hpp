@@ -143,6 +143,10 @@ struct config {
     // give start/end; weekly ones `weekly: {days: [sat], from: "22:00", to: "02:00"}` in
     // `timezone` (default: the top-level timezone).
     std::vector<maintenance_window> maintenance;
+    // Failed notification deliveries are retried after `first`, doubling up to `max`
+    // (with jitter). Key: notify_retry: {first: 1s, max: 5m}.
+    duration notify_retry_first{1000};
+    duration notify_retry_max{300000};
     std::string path; // file it was loaded from
 };
 

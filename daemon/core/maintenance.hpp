@@ -49,7 +49,8 @@ active_until(const maintenance_window& w, std::chrono::system_clock::time_point 
 // The next occurrence that ends after `t` (the current one when `t` is inside one), as
 // [open, close); nullopt when there is none (a past one-off window, a weekly window with
 // no days).
-std::optional<std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point>>
+std::optional<
+    std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point>>
 next_occurrence(const maintenance_window& w, std::chrono::system_clock::time_point t);
 
 // Among the windows covering the service, the latest end of those active at `t`: an

@@ -61,8 +61,7 @@ std::optional<wall_time> parse_rfc3339_or_date(std::string_view s,
     int mm = 0;
     int ss = 0;
     if (s.size() < 16 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !read_int(s, 11, 2, hh) || s[13] != ':' || !read_int(s, 14, 2, mm) || hh > 23 ||
-        mm > 59) {
+        !read_int(s, 11, 2, hh) || s[13] != ':' || !read_int(s, 14, 2, mm) || hh > 23 || mm > 59) {
         return std::nullopt;
     }
     // Local time without seconds or offset: "2026-11-28 19:00".

@@ -718,7 +718,7 @@ std::vector<ledger_event> sqlite_ledger::events(wall_time from, wall_time to) {
 }
 
 std::vector<ledger_event> sqlite_ledger::events_of_kind(std::span<const ledger_event_kind> kinds,
-                                                       wall_time from) {
+                                                        wall_time from) {
     std::vector<ledger_event> out;
     std::string kind;
     for (const ledger_event_kind k : kinds) {
@@ -878,8 +878,8 @@ int prepare_all(sqlite3* db, statements& s) {
         {&s.events_between,
          "SELECT " + events + " FROM events WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY seq"},
         {&s.all_events, "SELECT " + events + " FROM events ORDER BY seq"},
-        {&s.events_of_kind, "SELECT " + events +
-                                " FROM events WHERE kind = ?1 AND at_ms >= ?2 ORDER BY seq"},
+        {&s.events_of_kind,
+         "SELECT " + events + " FROM events WHERE kind = ?1 AND at_ms >= ?2 ORDER BY seq"},
         {&s.gaps_after, "SELECT at_ms, data FROM events"
                         " WHERE kind = 'monitoring_gap' AND at_ms > ?1 ORDER BY at_ms, seq"},
         {&s.set_heartbeat, "INSERT INTO heartbeat (id, at_ms) VALUES (1, ?1)"
@@ -1031,8 +1031,9 @@ std::unique_ptr<ledger> open_ledger(const std::string& path, bool read_only, std
         st.version = schema_version;
     }
     if (!empty && st.version == 2) {
-        error = "ledger " + path + ": schema version 2; start the daemon once (pantau run) to "
-                                   "convert it to version 3";
+        error = "ledger " + path +
+                ": schema version 2; start the daemon once (pantau run) to "
+                "convert it to version 3";
         return nullptr;
     }
     if (!empty && st.version < schema_version) {

@@ -92,9 +92,7 @@ public:
     // which their owner re-sends the latest firing notification of every outage that is
     // still open and was notified to this channel. Re-sends go straight to async_send, not
     // through the outbox. nullopt (the default): send once.
-    virtual std::optional<std::chrono::milliseconds> refresh_every() const {
-        return std::nullopt;
-    }
+    virtual std::optional<std::chrono::milliseconds> refresh_every() const { return std::nullopt; }
 };
 
 // Builds the channel a `channels:` entry describes, checking its settings (required and

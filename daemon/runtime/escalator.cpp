@@ -17,8 +17,8 @@ notification_kind kind_of(step_kind k) {
     return notification_kind::firing;
 }
 
-std::string named(const std::unordered_map<std::string, std::string>& names,
-                  const std::string& key, const std::string& fallback) {
+std::string named(const std::unordered_map<std::string, std::string>& names, const std::string& key,
+                  const std::string& fallback) {
     const auto it = names.find(key);
     return it == names.end() ? fallback : it->second;
 }
@@ -45,7 +45,9 @@ const char* to_string(hold_kind h) {
     return "none";
 }
 
-escalator::escalator(const config& cfg) { apply(cfg); }
+escalator::escalator(const config& cfg) {
+    apply(cfg);
+}
 
 void escalator::apply(const config& cfg) {
     policies_.clear();
@@ -327,7 +329,7 @@ void escalator::restore(const std::vector<outage_record>& open,
             // Anchored where it was before the restart when that is known: the outage's
             // start, or the end of its maintenance window; after a parent closed while
             // the daemon was down, from now.
-            const wall_time anchor = o.planned_until ? *o.planned_until
+            const wall_time anchor = o.planned_until    ? *o.planned_until
                                      : o.caused_by != 0 ? now
                                                         : o.started_at;
             auto& stored = outages_[o.id] = std::move(t);
@@ -338,8 +340,7 @@ void escalator::restore(const std::vector<outage_record>& open,
 
 void escalator::release(wall_time now) {
     for (auto& [id, t] : outages_) {
-        if (t.held == hold_kind::maintenance && t.hold_until && *t.hold_until <= now &&
-            !t.closed) {
+        if (t.held == hold_kind::maintenance && t.hold_until && *t.hold_until <= now && !t.closed) {
             start_engine(t, *t.hold_until);
         }
     }
@@ -357,9 +358,8 @@ notification escalator::message_of(const tracked& t, const escalation_step& step
     n.reason = t.reason;
     n.since = t.opened;
     n.utc_offset = utc_offset_;
-    n.level = static_cast<int>(step.kind == step_kind::resolve && t.engine
-                                   ? t.engine->level_reached()
-                                   : step.level);
+    n.level = static_cast<int>(
+        step.kind == step_kind::resolve && t.engine ? t.engine->level_reached() : step.level);
     n.kind = kind_of(step.kind);
     if (!public_url_.empty()) {
         n.link = public_url_ + "/api/v1/outages/" + std::to_string(t.id);
@@ -379,8 +379,7 @@ std::vector<outbound> escalator::due(wall_time now) {
                 o.channel = step.channel;
                 o.step = step;
                 t.engine->mark_sent(step);
-                o.new_level =
-                    step.kind == step_kind::notify && t.engine->level_reached() > before;
+                o.new_level = step.kind == step_kind::notify && t.engine->level_reached() > before;
                 o.message = message_of(t, step);
                 out.push_back(std::move(o));
             }

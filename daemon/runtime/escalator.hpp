@@ -35,9 +35,9 @@ namespace pantau {
 // One message for one channel's outbox.
 struct outbound {
     std::string channel;
-    notification message;        // message.idempotency_key identifies it everywhere
-    escalation_step step;        // which step of the outage's escalation (flapping: level 0)
-    bool new_level = false;      // the first message of a level higher than any before
+    notification message;   // message.idempotency_key identifies it everywhere
+    escalation_step step;   // which step of the outage's escalation (flapping: level 0)
+    bool new_level = false; // the first message of a level higher than any before
 };
 
 // What a held outage waits for.
@@ -69,8 +69,8 @@ public:
 
     // After a restart: outages still open, and the notification_queued events of the
     // ledger, whose steps count as sent (they are in the outbox already).
-    void restore(const std::vector<outage_record>& open,
-                 const std::vector<ledger_event>& queued, wall_time now);
+    void restore(const std::vector<outage_record>& open, const std::vector<ledger_event>& queued,
+                 wall_time now);
 
     // Messages due at `now`, each returned once: the caller must queue them.
     std::vector<outbound> due(wall_time now);
@@ -123,14 +123,14 @@ private:
     // agency/service -> services it depends on, with its checks' depends_on by check id.
     std::unordered_map<std::string, std::vector<std::string>> depends_;
     std::unordered_map<std::string, std::vector<std::string>> check_depends_;
-    std::vector<maintenance_window> windows_;      // from the config, then API ones
-    std::vector<maintenance_window> api_windows_;  // added at run time
+    std::vector<maintenance_window> windows_;     // from the config, then API ones
+    std::vector<maintenance_window> api_windows_; // added at run time
     std::chrono::minutes utc_offset_{7 * 60};
     std::string public_url_;
-    std::map<std::int64_t, tracked> outages_;              // open ones, and closed ones
-                                                           // whose resolutions are due
-    std::unordered_map<std::string, std::int64_t> open_;   // agency/service -> open outage
-    std::set<std::string> flapping_;                       // agency/service/check
+    std::map<std::int64_t, tracked> outages_;            // open ones, and closed ones
+                                                         // whose resolutions are due
+    std::unordered_map<std::string, std::int64_t> open_; // agency/service -> open outage
+    std::set<std::string> flapping_;                     // agency/service/check
 };
 
 } // namespace pantau

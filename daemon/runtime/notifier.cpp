@@ -134,8 +134,8 @@ std::optional<maintenance_window> window_from_json(const std::string& text) {
     }
 }
 
-notifier::notifier(boost::asio::io_context& io, curl_multi& curl, recorder& rec,
-                   std::uint64_t seed, notifier_options options, channel_factory factory)
+notifier::notifier(boost::asio::io_context& io, curl_multi& curl, recorder& rec, std::uint64_t seed,
+                   notifier_options options, channel_factory factory)
     : io_(io)
     , curl_(curl)
     , recorder_(rec)
@@ -201,6 +201,8 @@ std::string notifier::apply(const config& cfg) {
         }
     }
     escalator_.apply(cfg);
+    options_.backoff.first = cfg.notify_retry_first;
+    options_.backoff.max = cfg.notify_retry_max;
     if (running_) {
         schedule_tick();
     }
@@ -252,9 +254,15 @@ bool notifier::add_window(maintenance_window& w, const std::string& by, wall_tim
                        [&](const maintenance_window& x) { return x.id == w.id; })) {
         w.id += "x";
     }
-    const bool written =
-        recorder_.record(ledger_event{0, now, ledger_event_kind::maintenance_added, w.agency,
-                                      w.service, {}, 0, window_to_json(w, by), {}});
+    const bool written = recorder_.record(ledger_event{0,
+                                                       now,
+                                                       ledger_event_kind::maintenance_added,
+                                                       w.agency,
+                                                       w.service,
+                                                       {},
+                                                       0,
+                                                       window_to_json(w, by),
+                                                       {}});
     escalator_.add_window(w);
     spdlog::info("maintenance window {} added by {} for {}/{}", w.id, by, w.agency,
                  w.service.empty() ? "*" : w.service);
@@ -266,8 +274,15 @@ bool notifier::remove_window(const std::string& id, const std::string& by, wall_
     if (!escalator_.remove_window(id)) {
         return false;
     }
-    recorder_.record(ledger_event{0, now, ledger_event_kind::maintenance_removed, {}, {}, {}, 0,
-                                  json{{"id", id}, {"by", by}}.dump(), {}});
+    recorder_.record(ledger_event{0,
+                                  now,
+                                  ledger_event_kind::maintenance_removed,
+                                  {},
+                                  {},
+                                  {},
+                                  0,
+                                  json{{"id", id}, {"by", by}}.dump(),
+                                  {}});
     spdlog::info("maintenance window {} removed by {}", id, by);
     return true;
 }
@@ -276,17 +291,17 @@ void notifier::on_check_change(const check_change& /*c*/) {}
 void notifier::on_service_change(const service_change& /*c*/) {}
 
 void notifier::on_flapping(const check_runtime& c, flap_change change, wall_time at) {
-    for (outbound& o : escalator_.flapping(c.agency, c.service, c.cfg.id,
-                                           change == flap_change::started, c.flapping.percent(),
-                                           at)) {
+    for (outbound& o :
+         escalator_.flapping(c.agency, c.service, c.cfg.id, change == flap_change::started,
+                             c.flapping.percent(), at)) {
         queue(std::move(o), true);
     }
     schedule_tick();
 }
 
 outage_marks notifier::on_outage_opened(std::int64_t id, const service_runtime& s, wall_time at) {
-    const outage_marks marks = escalator_.opened(id, s.agency, s.id, s.cause_check,
-                                                 s.cause_reason, at);
+    const outage_marks marks =
+        escalator_.opened(id, s.agency, s.id, s.cause_check, s.cause_reason, at);
     if (marks.planned_until) {
         spdlog::info("outage {} of {}/{} is planned (maintenance until {}); not escalated", id,
                      s.agency, s.id, format_rfc3339(*marks.planned_until, std::chrono::minutes{0}));
@@ -379,8 +394,7 @@ void notifier::on_restored(const std::vector<outage_record>& open,
         queue(std::move(*o), false);
     }
     if (pending > 0) {
-        spdlog::info("{} notifications from before the restart are pending; sending them",
-                     pending);
+        spdlog::info("{} notifications from before the restart are pending; sending them", pending);
     }
     schedule_tick();
 }
@@ -397,7 +411,7 @@ void notifier::schedule_tick() {
     }
     // Wall time may jump; look again at least once a minute.
     const auto wait = std::clamp<std::chrono::nanoseconds>(*next - now, std::chrono::nanoseconds{0},
-                                                            std::chrono::minutes{1});
+                                                           std::chrono::minutes{1});
     tick_.expires_after(wait);
     tick_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) {
@@ -424,15 +438,25 @@ void notifier::queue(outbound o, bool write_ledger) {
     lane& l = it->second;
     if (write_ledger) {
         if (o.new_level) {
-            recorder_.record(ledger_event{0, std::chrono::system_clock::now(),
-                                          ledger_event_kind::escalation_reached, o.message.agency,
-                                          o.message.service, {}, o.message.outage_id,
-                                          json{{"level", o.step.level}}.dump(), {}});
+            recorder_.record(ledger_event{0,
+                                          std::chrono::system_clock::now(),
+                                          ledger_event_kind::escalation_reached,
+                                          o.message.agency,
+                                          o.message.service,
+                                          {},
+                                          o.message.outage_id,
+                                          json{{"level", o.step.level}}.dump(),
+                                          {}});
         }
-        recorder_.record(ledger_event{0, std::chrono::system_clock::now(),
-                                      ledger_event_kind::notification_queued, o.message.agency,
-                                      o.message.service, o.message.check, o.message.outage_id,
-                                      outbound_to_json(o), {}});
+        recorder_.record(ledger_event{0,
+                                      std::chrono::system_clock::now(),
+                                      ledger_event_kind::notification_queued,
+                                      o.message.agency,
+                                      o.message.service,
+                                      o.message.check,
+                                      o.message.outage_id,
+                                      outbound_to_json(o),
+                                      {}});
         spdlog::info("notification {} queued for {}", o.message.idempotency_key, o.channel);
     }
     if (o.step.kind == step_kind::resolve) {
@@ -487,18 +511,22 @@ void notifier::on_sent(const std::string& name, send_result r) {
     const outbound& o = head.out;
     if (r.ok || !r.retryable) {
         const char* result = r.ok ? "delivered" : "rejected";
-        recorder_.record(ledger_event{
-            0, std::chrono::system_clock::now(), ledger_event_kind::notification_sent,
-            o.message.agency, o.message.service, o.message.check, o.message.outage_id,
-            json{{"key", o.message.idempotency_key},
-                 {"channel", o.channel},
-                 {"level", o.message.level},
-                 {"kind", to_string(o.message.kind)},
-                 {"result", result},
-                 {"attempts", head.failures + 1},
-                 {"detail", r.detail}}
-                .dump(),
-            {}});
+        recorder_.record(ledger_event{0,
+                                      std::chrono::system_clock::now(),
+                                      ledger_event_kind::notification_sent,
+                                      o.message.agency,
+                                      o.message.service,
+                                      o.message.check,
+                                      o.message.outage_id,
+                                      json{{"key", o.message.idempotency_key},
+                                           {"channel", o.channel},
+                                           {"level", o.message.level},
+                                           {"kind", to_string(o.message.kind)},
+                                           {"result", result},
+                                           {"attempts", head.failures + 1},
+                                           {"detail", r.detail}}
+                                          .dump(),
+                                      {}});
         if (r.ok) {
             ++l.figures.delivered;
             spdlog::info("notification {} delivered to {}", o.message.idempotency_key, name);
@@ -517,7 +545,8 @@ void notifier::on_sent(const std::string& name, send_result r) {
         ++l.figures.failed;
         ++head.failures;
         std::uniform_real_distribution<double> jitter(0.0, 1.0);
-        const auto delay = retry_delay(options_.backoff, head.failures, jitter(rng_), r.retry_after);
+        const auto delay =
+            retry_delay(options_.backoff, head.failures, jitter(rng_), r.retry_after);
         head.next_attempt = std::chrono::steady_clock::now() + delay;
         const auto now = std::chrono::steady_clock::now();
         if (head.failures == 1 || now - l.last_warning >= std::chrono::minutes(1)) {

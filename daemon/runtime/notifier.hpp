@@ -91,8 +91,7 @@ public:
     void on_flapping(const check_runtime& c, flap_change change, wall_time at) override;
 
     // outage_observer
-    outage_marks on_outage_opened(std::int64_t id, const service_runtime& s,
-                                  wall_time at) override;
+    outage_marks on_outage_opened(std::int64_t id, const service_runtime& s, wall_time at) override;
     void on_outage_closed(std::int64_t id, wall_time at) override;
     void on_outage_acknowledged(const outage_record& o, wall_time at) override;
     void on_restored(const std::vector<outage_record>& open,

@@ -234,9 +234,8 @@ bool authorized(const config& cfg, const http_request& req, http_response& res,
 }
 
 // A window from {"service" or "agency", "start", "end", "reason"}; sets `error` otherwise.
-std::optional<maintenance_window> window_from_request(const nlohmann::json& body,
-                                                      const config& cfg, wall_time now,
-                                                      std::string& error) {
+std::optional<maintenance_window> window_from_request(const nlohmann::json& body, const config& cfg,
+                                                      wall_time now, std::string& error) {
     const auto text = [&](const char* name) {
         const auto it = body.find(name);
         return it != body.end() && it->is_string() ? it->get<std::string>() : std::string{};
@@ -252,12 +251,11 @@ std::optional<maintenance_window> window_from_request(const nlohmann::json& body
     if (!service.empty()) {
         const std::size_t slash = service.find('/');
         const std::string id = slash == std::string::npos ? service : service.substr(slash + 1);
-        const auto found = std::find_if(cfg.services.begin(), cfg.services.end(),
-                                        [&](const service_config& s) {
-                                            return s.id == id &&
-                                                   (slash == std::string::npos ||
-                                                    s.agency == service.substr(0, slash));
-                                        });
+        const auto found =
+            std::find_if(cfg.services.begin(), cfg.services.end(), [&](const service_config& s) {
+                return s.id == id &&
+                       (slash == std::string::npos || s.agency == service.substr(0, slash));
+            });
         if (found == cfg.services.end()) {
             error = "no service \"" + service + "\"";
             return std::nullopt;
@@ -326,9 +324,8 @@ void add_maintenance_routes(http_server& server, notifier& n, const config& cfg)
             json_error(res, 400, error);
             return;
         }
-        const std::string by = body.contains("by") && body["by"].is_string()
-                                   ? body["by"].get<std::string>()
-                                   : "api";
+        const std::string by =
+            body.contains("by") && body["by"].is_string() ? body["by"].get<std::string>() : "api";
         const bool recorded = n.add_window(*w, by, now);
         nlohmann::json out = window_json(*w, now, cfg.utc_offset);
         out["recorded"] = recorded;
@@ -336,8 +333,8 @@ void add_maintenance_routes(http_server& server, notifier& n, const config& cfg)
         json_ok(res, out);
     });
     server.route("/api/v1/maintenance/", [&n, &cfg](const http_request& req, http_response& res) {
-        const std::string id{std::string_view(req.path).substr(
-            std::strlen("/api/v1/maintenance/"))};
+        const std::string id{
+            std::string_view(req.path).substr(std::strlen("/api/v1/maintenance/"))};
         if (req.method != "DELETE") {
             json_error(res, 405, "use DELETE");
             return;

@@ -1196,7 +1196,8 @@ maintenance:
     CHECK(weekly.service == "akta-online");
     CHECK(weekly.reason == "backup");
     REQUIRE(weekly.weekly);
-    CHECK(weekly.weekly->days == std::array<bool, 7>{false, false, false, false, false, true, true});
+    CHECK(weekly.weekly->days ==
+          std::array<bool, 7>{false, false, false, false, false, true, true});
     CHECK(weekly.weekly->from == std::chrono::hours(22));
     CHECK(weekly.weekly->to == std::chrono::hours(2));
     CHECK(weekly.weekly->utc_offset == std::chrono::hours(8));
@@ -1259,12 +1260,17 @@ services:
         CHECK(contains(e, "did you mean \"uplink\""));
     }
     SUBCASE("itself") {
-        CHECK(contains(load_error(two + R"(  - {id: a, agency: dukcapil, depends_on: [a], checks: [{id: p, http: {url: "http://x/"}}]}
+        CHECK(contains(
+            load_error(
+                two +
+                R"(  - {id: a, agency: dukcapil, depends_on: [a], checks: [{id: p, http: {url: "http://x/"}}]}
 )"),
-                       "cannot depend on itself"));
+            "cannot depend on itself"));
     }
     SUBCASE("a cycle through others") {
-        const std::string e = load_error(two + R"(  - {id: a, agency: dukcapil, depends_on: [b], checks: [{id: p, http: {url: "http://x/"}}]}
+        const std::string e = load_error(
+            two +
+            R"(  - {id: a, agency: dukcapil, depends_on: [b], checks: [{id: p, http: {url: "http://x/"}}]}
   - {id: b, agency: dukcapil, depends_on: [a], checks: [{id: p, http: {url: "http://x/"}}]}
 )");
         INFO(e);

@@ -663,8 +663,8 @@ TEST_CASE("ledger: verify names what was tampered with") {
         CHECK(r.problem == "outage 1: table differs from events (missing from the table)");
     }
     SUBCASE("outage row invented") {
-        const auto r =
-            verify_after("INSERT INTO outages VALUES (5, 'a', 'b', 0, 1, 'x', 0, NULL, NULL, '', NULL, 0)");
+        const auto r = verify_after(
+            "INSERT INTO outages VALUES (5, 'a', 'b', 0, 1, 'x', 0, NULL, NULL, '', NULL, 0)");
         CHECK(r.bad_outage == 5);
         CHECK(r.problem == "outage 5: table differs from events (no outage_opened event)");
     }
