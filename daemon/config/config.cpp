@@ -1694,7 +1694,7 @@ private:
             const auto m = parse_clock(value);
             if (!m) {
                 fail(value_mark(c), "invalid time of day " + quoted(value) +
-                                        " in weekly; write \"HH:MM\", e.g. \"22:00\"");
+                                        R"( in weekly; write "HH:MM", e.g. "22:00")");
             }
             return *m;
         };

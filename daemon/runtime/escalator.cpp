@@ -257,8 +257,11 @@ std::vector<outbound> escalator::flapping(const std::string& agency, const std::
         sent_to.push_back(channel);
         outbound o;
         o.channel = channel;
-        o.message.idempotency_key =
-            "flapping/" + check_key + "/" + std::to_string(ms) + "/" + channel;
+        std::string key_text = "flapping/";
+        key_text += check_key;
+        key_text += "/" + std::to_string(ms);
+        key_text += "/" + channel;
+        o.message.idempotency_key = std::move(key_text);
         o.message.agency = agency;
         o.message.agency_name = named(agency_names_, agency, agency);
         o.message.service = service;

@@ -821,6 +821,42 @@ TEST_CASE("ledger: opening fails with a message") {
         CHECK_FALSE(open_sqlite_ledger_readonly(path, error));
         CHECK(error.find("schema version 1") != std::string::npos);
     }
+    SUBCASE("a ledger of schema version 2 is converted when the daemon opens it") {
+        const std::string path = dir.file("ledger.db");
+        // Version 2's outage table, with one open outage and its event.
+        raw_exec(path,
+                 "CREATE TABLE events (seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT "
+                 "NOT NULL, agency TEXT NOT NULL, service TEXT NOT NULL, check_id TEXT NOT NULL, "
+                 "outage_id INTEGER NOT NULL, data TEXT NOT NULL, hash TEXT NOT NULL);"
+                 "CREATE INDEX events_at ON events (at_ms);"
+                 "CREATE INDEX events_kind_at ON events (kind, at_ms);"
+                 "CREATE TABLE outages (id INTEGER PRIMARY KEY, agency TEXT NOT NULL, service "
+                 "TEXT NOT NULL, started_ms INTEGER NOT NULL, ended_ms INTEGER, cause TEXT NOT "
+                 "NULL, level INTEGER NOT NULL, ack_by TEXT, ack_ms INTEGER, ack_note TEXT NOT "
+                 "NULL);"
+                 "CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER "
+                 "NOT NULL);"
+                 "CREATE TABLE check_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);"
+                 "CREATE TABLE rollups (hour INTEGER NOT NULL, check_id INTEGER NOT NULL, "
+                 "successes INTEGER NOT NULL, failures INTEGER NOT NULL, latency_sum_us INTEGER "
+                 "NOT NULL, latency_max_us INTEGER NOT NULL, PRIMARY KEY (hour, check_id)) "
+                 "WITHOUT ROWID;"
+                 "INSERT INTO outages VALUES (1, 'dukcapil', 'akta', 1000, NULL, 'check p: x', 0, "
+                 "NULL, NULL, '');"
+                 "PRAGMA application_id = " +
+                     std::to_string(0x50414E54) + "; PRAGMA user_version = 2");
+        CHECK_FALSE(open_sqlite_ledger_readonly(path, error));
+        CHECK(error.find("start the daemon once") != std::string::npos);
+        auto l = open_sqlite_ledger(path, error);
+        REQUIRE_MESSAGE(l, error);
+        const auto o = l->outage(1);
+        REQUIRE(o);
+        CHECK(o->agency == "dukcapil");
+        CHECK_FALSE(o->planned_until);
+        CHECK(o->caused_by == 0);
+        l.reset();
+        CHECK(open_sqlite_ledger_readonly(path, error));
+    }
     SUBCASE("another SQLite database") {
         const std::string path = dir.file("other.db");
         raw_exec(path, "CREATE TABLE t (x)");
