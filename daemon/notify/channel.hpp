@@ -73,7 +73,8 @@ public:
     channel& operator=(channel&&) = delete;
 
     // Starts delivering n (copied; the caller need not keep it). Several sends may be in
-    // flight. Each is bounded by the channel's timeout (setting `timeout`, default 10s):
+    // flight. Each is bounded by the channel's timeout (setting `timeout`, default 10s; 30s
+    // for e-mail):
     // a receiver that does not answer in time yields {ok: false, retryable: true}.
     // done runs exactly once, on the io_context thread, never from inside this call,
     // unless cancel() or the channel's destruction comes first. done must not throw.
@@ -91,15 +92,14 @@ public:
     // which their owner re-sends the latest firing notification of every outage that is
     // still open and was notified to this channel. Re-sends go straight to async_send, not
     // through the outbox. nullopt (the default): send once.
-    virtual std::optional<std::chrono::milliseconds> refresh_every() const {
-        return std::nullopt;
-    }
+    virtual std::optional<std::chrono::milliseconds> refresh_every() const { return std::nullopt; }
 };
 
 // Builds the channel a `channels:` entry describes, checking its settings (required and
 // unknown keys, URLs, durations). On failure returns nullptr and sets error to a message
-// naming the channel, e.g. `channel "ops-hook": webhook needs url`. Types not implemented
-// yet (email, alertmanager) fail with "... not supported yet".
+// naming the channel, e.g. `channel "ops-hook": webhook needs url`. Types: webhook,
+// telegram, email (settings in their headers and the README); alertmanager fails with
+// "... not supported yet".
 std::unique_ptr<channel> make_channel(curl_multi& curl, const channel_config& config,
                                       std::string& error);
 
