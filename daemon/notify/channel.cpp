@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "core/duration.hpp"
+#include "notify/alertmanager.hpp"
 #include "notify/email.hpp"
 #include "notify/telegram.hpp"
 #include "notify/webhook.hpp"
@@ -215,6 +216,33 @@ std::unique_ptr<channel> make_email(curl_multi& curl, const channel_config& conf
     return s.ok() ? make_email_channel(curl, std::move(o)) : nullptr;
 }
 
+std::unique_ptr<channel> make_alertmanager(curl_multi& curl, const channel_config& config,
+                                           settings_reader& s) {
+    s.only({"urls", "resend_interval", "timeout", "labels.*"});
+    alertmanager_options o;
+    o.name = config.name;
+    o.urls = s.list("urls");
+    for (std::string& url : o.urls) {
+        if (s.ok() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+            s.fail("urls: \"" + url + "\" must start with http:// or https://");
+        }
+        while (!url.empty() && url.back() == '/') {
+            url.pop_back();
+        }
+    }
+    o.resend_interval = s.positive_duration("resend_interval", o.resend_interval);
+    o.timeout = s.timeout();
+    o.labels = s.under("labels.");
+    for (const auto& [label, value] : o.labels) {
+        if (s.ok()) {
+            if (const auto problem = alertmanager_label_problem(label, value)) {
+                s.fail("labels." + label + ": " + *problem);
+            }
+        }
+    }
+    return s.ok() ? make_alertmanager_channel(curl, std::move(o)) : nullptr;
+}
+
 } // namespace
 
 const char* to_string(notification_kind k) {
@@ -265,8 +293,7 @@ std::unique_ptr<channel> make_channel(curl_multi& curl, const channel_config& co
         return make_email(curl, config, s);
     }
     if (config.type == "alertmanager") {
-        s.fail(config.type + " channels are not supported yet");
-        return nullptr;
+        return make_alertmanager(curl, config, s);
     }
     s.fail("unknown channel type \"" + config.type + "\"");
     return nullptr;

@@ -98,8 +98,7 @@ public:
 // Builds the channel a `channels:` entry describes, checking its settings (required and
 // unknown keys, URLs, durations). On failure returns nullptr and sets error to a message
 // naming the channel, e.g. `channel "ops-hook": webhook needs url`. Types: webhook,
-// telegram, email (settings in their headers and the README); alertmanager fails with
-// "... not supported yet".
+// telegram, email, alertmanager (settings in their headers and the README).
 std::unique_ptr<channel> make_channel(curl_multi& curl, const channel_config& config,
                                       std::string& error);
 

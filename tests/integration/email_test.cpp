@@ -276,7 +276,7 @@ TEST_CASE("notify: email: hostile names are escaped in the HTML part") {
     CHECK(mail.subject.find(R"(<script>alert("x")</script>)") != std::string::npos);
 }
 
-TEST_CASE("notify: email: credentials reach the server; wrong ones are final") {
+TEST_CASE("notify: email: credentials reach the server, wrong ones are final") {
     smtp_fake_options options;
     options.username = "pantau";
     options.password = "rahasia kota";
@@ -450,7 +450,7 @@ TEST_CASE("notify: email: the loop keeps running while a server is slow to greet
     CHECK(ticks >= 25); // ~50 in one second when nothing blocks the loop
 }
 
-TEST_CASE("notify: email: an unreachable server is retryable; cancel drops the handler") {
+TEST_CASE("notify: email: an unreachable server is retryable, cancel drops the handler") {
     std::string dead_url;
     {
         smtp_fake gone;

@@ -238,7 +238,7 @@ TEST_CASE("telegram: sendMessage with chat, thread and HTML text") {
     CHECK(text.find("https://status.example.go.id/outages/42") != std::string::npos);
 }
 
-TEST_CASE("telegram: a channel name as chat_id stays a string; no thread by default") {
+TEST_CASE("telegram: a channel name as chat_id stays a string, no thread by default") {
     fixture_server srv;
     recorder rec;
     srv.set_handler("/botT/sendMessage", rec.answer(status(200, R"({"ok":true})")));
@@ -253,7 +253,7 @@ TEST_CASE("telegram: a channel name as chat_id stays a string; no thread by defa
     CHECK_FALSE(body.contains("message_thread_id"));
 }
 
-TEST_CASE("telegram: 429 retry_after is honoured; rejections are final") {
+TEST_CASE("telegram: 429 retry_after is honoured, rejections are final") {
     fixture_server srv;
     notify_env env;
     auto ch = env.make("telegram",
@@ -302,7 +302,7 @@ TEST_CASE("telegram: hostile names and reasons are HTML-escaped") {
     CHECK(text.find("&lt;a href=&#39;x&#39;&gt;") != std::string::npos);
 }
 
-TEST_CASE("make_channel: settings are checked; unknown types are refused clearly") {
+TEST_CASE("make_channel: settings are checked, unknown types are refused clearly") {
     boost::asio::io_context io;
     curl_multi curl{io};
     auto attempt = [&curl](const std::string& type, std::map<std::string, std::string> s) {
