@@ -10,9 +10,10 @@
 // against the system store or `ca_file`. The connection is closed after each message
 // (QUIT).
 //
-// Blocking: libcurl (up to at least 8.x) waits synchronously for two answers, the one
+// Blocking: libcurl (7.88 here, and later releases) waits synchronously for two answers, the one
 // after the message's final "." and QUIT's, so for those two waits the event loop is
-// blocked. Each wait is bounded by 5 s (or `timeout` if shorter); a relay that queues
+// blocked. To bound them, any single SMTP answer that takes longer than 5 s (or
+// `timeout` if shorter) fails the send, retryably, like a timeout; a relay that queues
 // answers both in milliseconds. A server that stops answering right after the message
 // therefore stalls the loop for up to ~10 s once per send; every other step (connect,
 // greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT, sending the message) is asynchronous.
@@ -27,7 +28,7 @@
 //   can drop duplicates), MIME-Version, Content-Type multipart/alternative with a
 //   text/plain and a text/html part, both UTF-8 and base64.
 //   Subject: "[DOWN L2] <agency name> — <service name>" when an escalation level is
-//   reached, "[PENGINGAT L2] ..." for reminders, "[PULIH] ..." when the service recovered.
+//   reached, "[MASIH DOWN L2] ..." for reminders, "[PULIH] ..." when the service recovered.
 //   Body (Indonesian, like Telegram's text): which service of which agency, since when in
 //   local time, the failing check and its reason, the escalation level, the outage number
 //   and the link. Every configured or probed text in the HTML part is HTML-escaped.
