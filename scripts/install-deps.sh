@@ -33,6 +33,7 @@ packages=(
     procps
     chromium              # headless: renders the HTML report in tests/browser
     fonts-liberation      # the report's fonts (chromium only recommends them)
+    prometheus-alertmanager # a real Alertmanager for the alertmanager channel's tests
 )
 
 for arg in "$@"; do

@@ -74,7 +74,8 @@ public:
     channel& operator=(channel&&) = delete;
 
     // Starts delivering n (copied; the caller need not keep it). Several sends may be in
-    // flight. Each is bounded by the channel's timeout (setting `timeout`, default 10s):
+    // flight. Each is bounded by the channel's timeout (setting `timeout`, default 10s; 30s
+    // for e-mail):
     // a receiver that does not answer in time yields {ok: false, retryable: true}.
     // done runs exactly once, on the io_context thread, never from inside this call,
     // unless cancel() or the channel's destruction comes first. done must not throw.
@@ -97,8 +98,8 @@ public:
 
 // Builds the channel a `channels:` entry describes, checking its settings (required and
 // unknown keys, URLs, durations). On failure returns nullptr and sets error to a message
-// naming the channel, e.g. `channel "ops-hook": webhook needs url`. Types not implemented
-// yet (email, alertmanager) fail with "... not supported yet".
+// naming the channel, e.g. `channel "ops-hook": webhook needs url`. Types: webhook,
+// telegram, email, alertmanager (settings in their headers and the README).
 std::unique_ptr<channel> make_channel(curl_multi& curl, const channel_config& config,
                                       std::string& error);
 

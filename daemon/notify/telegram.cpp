@@ -3,52 +3,23 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
-#include <cstdio>
-#include <ctime>
 
 #include "core/html.hpp"
 #include "notify/http_post.hpp"
+#include "notify/wording.hpp"
 
 namespace pantau {
 namespace {
 
 using notify_detail::classify_reply;
 using notify_detail::http_poster;
+using notify_detail::local_time;
 using notify_detail::post_reply;
 using notify_detail::post_request;
 using notify_detail::snippet;
 
 // Sends fit well under Telegram's 4096 characters even with long probe reasons.
 constexpr std::size_t max_reason_bytes = 1000;
-
-std::string zone_name(std::chrono::minutes offset) {
-    if (offset == std::chrono::hours{7}) {
-        return "WIB";
-    }
-    if (offset == std::chrono::hours{8}) {
-        return "WITA";
-    }
-    if (offset == std::chrono::hours{9}) {
-        return "WIT";
-    }
-    const auto total = offset.count();
-    const auto abs = total < 0 ? -total : total;
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "UTC%c%02d:%02d", total < 0 ? '-' : '+',
-                  static_cast<int>(abs / 60), static_cast<int>(abs % 60));
-    return buf;
-}
-
-// "28-11-2026 19:00 WIB": how times are written in Indonesian notices.
-std::string local_time(wall_time t, std::chrono::minutes offset) {
-    const auto local = std::chrono::floor<std::chrono::seconds>(t) + offset;
-    const std::time_t tt = std::chrono::system_clock::to_time_t(local);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%d-%m-%Y %H:%M", &tm);
-    return std::string(buf) + " " + zone_name(offset);
-}
 
 std::string named(const std::string& name, const std::string& id) {
     if (name.empty() || name == id) {

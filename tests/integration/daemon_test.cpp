@@ -107,7 +107,7 @@ TEST_CASE("daemon: detects an outage and recovery, visible in /metrics and the l
     CHECK(*code == 0);
 }
 
-TEST_CASE("daemon: a bad reload keeps the running configuration; a good one applies") {
+TEST_CASE("daemon: a bad reload keeps the running configuration, a good one applies") {
     fixture_server srv;
     srv.set_status("/akta", 200);
     temp_dir dir;

@@ -110,7 +110,7 @@ std::string start(child_process& p) {
 
 } // namespace
 
-TEST_CASE("escalation: levels reach their channels in order; an ack stops level 2, not the "
+TEST_CASE("escalation: levels reach their channels in order, an ack stops level 2, not the "
           "leadership level; recovery resolves every channel told") {
     fixture_server service;
     service.set_status("/akta", 200);
