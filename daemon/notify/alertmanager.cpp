@@ -163,7 +163,9 @@ std::string alertmanager_payload(const notification& n, const alertmanager_optio
     for (const auto& [name, value] : options.labels) {
         labels[name] = value;
     }
-    labels["alertname"] = "PantauServiceDown";
+    // A flapping check is its own alert: it is said once and expires by its lease.
+    labels["alertname"] =
+        n.kind == notification_kind::flapping ? "PantauCheckFlapping" : "PantauServiceDown";
     labels["agency"] = n.agency;
     labels["service"] = n.service;
     labels["check"] = n.check;

@@ -437,6 +437,7 @@ std::string email_subject(const notification& n) {
     case notification_kind::firing: tag = "[DOWN" + level + "]"; break;
     case notification_kind::reminder: tag = "[MASIH DOWN" + level + "]"; break;
     case notification_kind::resolved: tag = "[PULIH]"; break;
+    case notification_kind::flapping: tag = "[TIDAK STABIL]"; break;
     }
     return tag + " " + agency_label(n) + " — " + service_label(n);
 }

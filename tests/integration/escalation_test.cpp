@@ -13,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "fixtures/alertmanager_process.hpp"
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/process.hpp"
+#include "fixtures/smtp_fake.hpp"
 #include "fixtures/temp_dir.hpp"
 
 using namespace pantau::test;
@@ -102,6 +104,22 @@ private:
     fixture_server srv_;
 };
 
+// Our alerts in a real Alertmanager: service label -> state ("active", ...), from
+// GET /api/v2/alerts?active=true (resolved alerts are not listed).
+std::map<std::string, std::string> active_alerts(const std::string& am) {
+    std::map<std::string, std::string> out;
+    const json list = json::parse(http_get(am + "/api/v2/alerts?active=true").body, nullptr, false);
+    if (!list.is_array()) {
+        return out;
+    }
+    for (const json& a : list) {
+        if (a.contains("labels") && a["labels"].value("alertname", "") == "PantauServiceDown") {
+            out[a["labels"].value("service", "")] = a["status"].value("state", "");
+        }
+    }
+    return out;
+}
+
 std::string start(child_process& p) {
     std::string base = wait_for_base_url(p);
     REQUIRE_MESSAGE(!base.empty(), p.output());
@@ -111,7 +129,14 @@ std::string start(child_process& p) {
 } // namespace
 
 TEST_CASE("escalation: levels reach their channels in order, an ack stops level 2, not the "
-          "leadership level; recovery resolves every channel told") {
+          "leadership level, recovery resolves every channel told") {
+    const auto am_binary = alertmanager_process::binary();
+    if (!am_binary) {
+        MESSAGE("prometheus-alertmanager is not installed (scripts/install-deps.sh installs it)");
+    }
+    REQUIRE(am_binary); // installed by the test command: its absence is a failure here
+    alertmanager_process am;
+    smtp_fake mail;
     fixture_server service;
     service.set_status("/akta", 200);
     service.set_status("/kia", 200);
@@ -128,10 +153,17 @@ channels:
                                                          in.base() + R"("}}
   walikota-hook: {webhook: {url: ")" + in.url("/hook/walikota") +
                                                          R"("}}
+  noc-am: {alertmanager: {urls: [")" + am.base_url() +
+                                                         R"("], resend_interval: 2s}}
+  kadis-email:
+    email:
+      smtp: {url: ")" + mail.url() + R"(", starttls: false}
+      from: pantau@kota.example
+      to: [kadis@kota.example]
 escalation:
   standar:
-    - {after: 0s, notify: [ops-hook]}
-    - {after: 3s, notify: [kadis-telegram]}
+    - {after: 0s, notify: [ops-hook, noc-am]}
+    - {after: 3s, notify: [kadis-telegram, kadis-email]}
     - {after: 6s, notify: [walikota-hook], even_if_acknowledged: true}
 agencies:
   - {id: dukcapil, name: Dinas Kependudukan, escalation: standar}
@@ -166,6 +198,9 @@ services:
         }
     }
     REQUIRE(kia_outage > 0);
+    // Alertmanager shows both outages firing.
+    REQUIRE_MESSAGE(eventually([&] { return active_alerts(am.base_url()).size() == 2; }, 10s),
+                    p.output());
     const auto ack =
         http_send("POST", base + "/api/v1/outages/" + std::to_string(kia_outage) + "/ack",
                   "rahasia", R"({"by": "Kabid Dukcapil", "note": "sedang ditangani"})");
@@ -178,6 +213,11 @@ services:
     REQUIRE(kadis.size() == 1);
     CHECK(kadis[0].body["text"].get<std::string>().find("Akta Online") != std::string::npos);
     CHECK(kadis[0].body["chat_id"].dump().find("-100123") != std::string::npos);
+    // The same level by e-mail, once, about akta only.
+    REQUIRE(mail.wait_for_messages(1, 5s));
+    CHECK(mail.messages().size() == 1);
+    CHECK(mail.messages()[0].data.find("Subject:") != std::string::npos);
+    CHECK(mail.messages()[0].rcpt_to == std::vector<std::string>{"kadis@kota.example"});
 
     // In order for the unacknowledged outage, each level about 3 s after the one before.
     steady::time_point akta_l1{};
@@ -214,10 +254,14 @@ services:
                         [&] {
                             return in.delivered("ops", "resolved").size() == 2 &&
                                    in.delivered("walikota", "resolved").size() == 2 &&
-                                   in.delivered("kadis-telegram", "PULIH").size() == 1;
+                                   in.delivered("kadis-telegram", "PULIH").size() == 1 &&
+                                   mail.messages().size() == 2;
                         },
                         10s),
                     p.output());
+    // Resolved in Alertmanager too: no active alert of ours is left.
+    CHECK_MESSAGE(eventually([&] { return active_alerts(am.base_url()).empty(); }, 10s),
+                  am.output());
     std::this_thread::sleep_for(1500ms); // nothing more may follow
     CHECK(in.delivered("kadis-telegram", "PULIH").size() == 1);
     CHECK(in.delivered("kadis-telegram", "GANGGUAN LAYANAN").size() == 1);
