@@ -353,3 +353,74 @@ services:
     second.signal(SIGTERM);
     CHECK(second.wait(10s) == 0);
 }
+
+TEST_CASE("escalation: a maintenance window set through the API makes an outage planned, "
+          "survives a restart and can be removed") {
+    fixture_server service;
+    service.set_status("/akta", 200);
+    inbox in;
+    temp_dir dir;
+    const std::string cfg = dir.write("pantau.yaml", R"(listen: 127.0.0.1:0
+admin_token: rahasia
+ledger: )" + dir.path.string() + R"(/ledger.db
+defaults: {interval: 1s, timeout: 800ms, retry_interval: 500ms, failure_threshold: 1}
+channels:
+  ops-hook: {webhook: {url: ")" + in.url("/hook/ops") + R"("}}
+escalation:
+  standar: [{after: 0s, notify: [ops-hook]}]
+agencies:
+  - {id: dukcapil, name: Dinas Kependudukan, escalation: standar}
+services:
+  - {id: akta, agency: dukcapil, checks: [{id: portal, http: {url: ")" +
+                                                         service.url("/akta") + R"("}}]}
+)");
+    const std::string window = R"({"service": "akta", "start": "2026-01-01T00:00:00+07:00",
+        "end": "2099-01-01T00:00:00+07:00", "reason": "ganti server", "by": "Tim TI"})";
+    std::string id;
+    {
+        child_process p({PANTAU_BINARY, "run", "--config", cfg});
+        const std::string base = start(p);
+        // Without the token: refused, nothing added.
+        CHECK(http_send("POST", base + "/api/v1/maintenance", "", window).status == 401);
+        CHECK(http_send("POST", base + "/api/v1/maintenance", "salah", window).status == 401);
+        const auto bad =
+            http_send("POST", base + "/api/v1/maintenance", "rahasia",
+                      R"({"service": "nope", "start": "2026-01-01", "end": "2099-01-01"})");
+        CHECK(bad.status == 400);
+        CHECK(bad.body.find("no service") != std::string::npos);
+        const auto added = http_send("POST", base + "/api/v1/maintenance", "rahasia", window);
+        REQUIRE_MESSAGE(added.status == 201, added.body);
+        const json w = json::parse(added.body);
+        id = w["id"].get<std::string>();
+        CHECK(w["active"] == true);
+        CHECK(w["recorded"] == true);
+        CHECK(w["agency"] == "dukcapil");
+
+        // The service goes down inside the window: recorded as planned, nobody is told.
+        service.set_status("/akta", 503);
+        REQUIRE(p.wait_for_output("is planned (maintenance until", 10s));
+        std::this_thread::sleep_for(1500ms);
+        CHECK(in.all().empty());
+        const json outages = json::parse(http_get(base + "/api/v1/outages").body, nullptr, false);
+        REQUIRE(outages["outages"].size() == 1);
+        CHECK(outages["outages"][0]["planned"] == true);
+        CHECK(outages["outages"][0]["planned_until"] == "2099-01-01T00:00:00+07:00");
+        p.signal(SIGTERM);
+        REQUIRE(p.wait(10s) == 0);
+    }
+    child_process p({PANTAU_BINARY, "run", "--config", cfg});
+    const std::string base = start(p);
+    // The window came back from the ledger, and the open outage is still held.
+    const json list = json::parse(http_get(base + "/api/v1/maintenance").body, nullptr, false);
+    REQUIRE(list["maintenance"].size() == 1);
+    CHECK(list["maintenance"][0]["id"] == id);
+    CHECK(list["maintenance"][0]["reason"] == "ganti server");
+    std::this_thread::sleep_for(2s);
+    CHECK(in.all().empty());
+    CHECK(http_send("DELETE", base + "/api/v1/maintenance/" + id, "", "").status == 401);
+    CHECK(http_send("DELETE", base + "/api/v1/maintenance/" + id, "rahasia", "").status == 200);
+    CHECK(http_send("DELETE", base + "/api/v1/maintenance/" + id, "rahasia", "").status == 404);
+    CHECK(json::parse(http_get(base + "/api/v1/maintenance").body)["maintenance"].empty());
+    p.signal(SIGTERM);
+    CHECK(p.wait(10s) == 0);
+}

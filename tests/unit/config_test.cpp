@@ -1171,15 +1171,20 @@ TEST_CASE("config: the shipped 2026 national holidays and cuti bersama") {
 
 TEST_CASE("config: the example config/pantau.yaml is valid") {
     ::setenv("PANTAU_ADMIN_TOKEN", "contoh", 1);
+    ::setenv("PANTAU_TELEGRAM_TOKEN", "123:abc", 1);
     const auto result =
         pantau::load_config_file(std::string{PANTAU_SOURCE_DIR} + "/config/pantau.yaml");
     ::unsetenv("PANTAU_ADMIN_TOKEN");
+    ::unsetenv("PANTAU_TELEGRAM_TOKEN");
     REQUIRE_MESSAGE(std::holds_alternative<config>(result),
                     std::get<config_error>(result).to_string());
     const config& cfg = std::get<config>(result);
     REQUIRE(cfg.calendars.count("jam-layanan") == 1);
     CHECK(cfg.calendars.at("jam-layanan").holidays.size() == 25);
-    CHECK(cfg.services.at(0).hours == "jam-layanan");
+    CHECK(cfg.services.at(1).hours == "jam-layanan");
+    CHECK(cfg.services.at(1).depends_on == std::vector<std::string>{"diskominfo/uplink"});
+    CHECK(cfg.escalation.at("standar").size() == 3);
+    CHECK(cfg.maintenance.size() == 1);
 }
 
 TEST_CASE("config: maintenance windows, weekly and one-off") {
