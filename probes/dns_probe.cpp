@@ -153,7 +153,9 @@ std::optional<dns_response> decode(const unsigned char* buf, int len, int want_t
                 rdata + rdlength - r < 20) {
                 return std::nullopt;
             }
-            text = name + " " + rname;
+            text = name;
+            text += ' ';
+            text += rname;
             for (int k = 0; k < 5; ++k, r += 4) {
                 const std::uint32_t v = (std::uint32_t{r[0]} << 24) | (std::uint32_t{r[1]} << 16) |
                                         (std::uint32_t{r[2]} << 8) | r[3];
@@ -236,7 +238,13 @@ public:
         , timeout_(timeout)
         , done_(std::move(done)) {}
 
-    ~dns_run() { destroy_channel(); }
+    ~dns_run() {
+        try {
+            destroy_channel();
+        } catch (...) {
+            // Tearing down: nothing may escape a destructor.
+        }
+    }
     dns_run(const dns_run&) = delete;
     dns_run& operator=(const dns_run&) = delete;
 
@@ -509,7 +517,13 @@ class dns_probe final : public probe {
 public:
     dns_probe(asio::io_context& io, dns_check spec) : io_(io), spec_(std::move(spec)) {}
 
-    ~dns_probe() override { cancel(); }
+    ~dns_probe() override {
+        try {
+            cancel();
+        } catch (...) {
+            // Tearing down: the run is abandoned either way; nothing may escape.
+        }
+    }
     dns_probe(const dns_probe&) = delete;
     dns_probe& operator=(const dns_probe&) = delete;
 

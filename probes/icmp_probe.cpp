@@ -99,7 +99,13 @@ public:
         , sent_at_(spec.count)
         , rtt_(spec.count) {}
 
-    ~icmp_run() { close(); }
+    ~icmp_run() {
+        try {
+            close();
+        } catch (...) {
+            // Tearing down: nothing may escape a destructor.
+        }
+    }
     icmp_run(const icmp_run&) = delete;
     icmp_run& operator=(const icmp_run&) = delete;
 
@@ -117,20 +123,20 @@ public:
             asio::post(io_, [self = shared_from_this(), address] { self->begin(address); });
             return;
         }
-        resolver_.async_resolve(
-            spec_.host, "",
-            [self = shared_from_this()](const error_code& ec, icmp::resolver::results_type r) {
-                if (self->finished_) {
-                    return;
-                }
-                self->lookup_ = steady_clock::now() - self->started_;
-                if (ec || r.empty()) {
-                    self->fail("cannot resolve " + self->spec_.host + ": " +
-                               (ec ? ec.message() : std::string{"no address"}));
-                    return;
-                }
-                self->begin(r.begin()->endpoint().address());
-            });
+        resolver_.async_resolve(spec_.host, "",
+                                [self = shared_from_this()](const error_code& ec,
+                                                            const icmp::resolver::results_type& r) {
+                                    if (self->finished_) {
+                                        return;
+                                    }
+                                    self->lookup_ = steady_clock::now() - self->started_;
+                                    if (ec || r.empty()) {
+                                        self->fail("cannot resolve " + self->spec_.host + ": " +
+                                                   (ec ? ec.message() : std::string{"no address"}));
+                                        return;
+                                    }
+                                    self->begin(r.begin()->endpoint().address());
+                                });
     }
 
     void abandon() {
@@ -184,7 +190,7 @@ private:
         if (finished_ || sent_ == spec_.count) {
             return;
         }
-        const std::uint16_t sequence = static_cast<std::uint16_t>(first_sequence_ + sent_);
+        const auto sequence = static_cast<std::uint16_t>(first_sequence_ + sent_);
         std::array<unsigned char, 8 + payload.size()> packet{};
         packet[0] = v6_ ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
         packet[4] = static_cast<unsigned char>(id_ >> 8);
@@ -422,7 +428,13 @@ public:
                                          static_cast<unsigned>(getpid()));
     }
 
-    ~icmp_probe() override { cancel(); }
+    ~icmp_probe() override {
+        try {
+            cancel();
+        } catch (...) {
+            // Tearing down: the run is abandoned either way; nothing may escape.
+        }
+    }
     icmp_probe(const icmp_probe&) = delete;
     icmp_probe& operator=(const icmp_probe&) = delete;
 

@@ -22,7 +22,7 @@ using asio::ip::tcp;
 using boost::system::error_code;
 using std::chrono::steady_clock;
 
-constexpr std::size_t max_reply = 64 * 1024;
+constexpr std::size_t max_reply = std::size_t{64} * 1024;
 
 enum class tcp_phase { resolving, connecting, sending, reading };
 
@@ -69,11 +69,11 @@ public:
             });
             return;
         }
-        resolver_.async_resolve(
-            target.host, target.port,
-            [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type r) {
-                self->on_resolved(ec, r);
-            });
+        resolver_.async_resolve(target.host, target.port,
+                                [self = shared_from_this()](const error_code& ec,
+                                                            const tcp::resolver::results_type& r) {
+                                    self->on_resolved(ec, r);
+                                });
     }
 
     // Abandons the run; its handler is not called.
@@ -257,7 +257,13 @@ public:
         }
     }
 
-    ~tcp_probe() override { cancel(); }
+    ~tcp_probe() override {
+        try {
+            cancel();
+        } catch (...) {
+            // Tearing down: the run is abandoned either way; nothing may escape.
+        }
+    }
     tcp_probe(const tcp_probe&) = delete;
     tcp_probe& operator=(const tcp_probe&) = delete;
 

@@ -129,21 +129,22 @@ public:
             });
             return;
         }
-        resolver_.async_resolve(
-            target.host, target.port,
-            [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type r) {
-                if (self->finished_) {
-                    return;
-                }
-                self->lookup_ = steady_clock::now() - self->started_;
-                if (ec) {
-                    self->fail("cannot resolve " +
-                               probes::split_host_port(self->spec_.address).host + ": " +
-                               ec.message());
-                    return;
-                }
-                self->connect(r);
-            });
+        resolver_.async_resolve(target.host, target.port,
+                                [self = shared_from_this()](const error_code& ec,
+                                                            const tcp::resolver::results_type& r) {
+                                    if (self->finished_) {
+                                        return;
+                                    }
+                                    self->lookup_ = steady_clock::now() - self->started_;
+                                    if (ec) {
+                                        self->fail(
+                                            "cannot resolve " +
+                                            probes::split_host_port(self->spec_.address).host +
+                                            ": " + ec.message());
+                                        return;
+                                    }
+                                    self->connect(r);
+                                });
     }
 
     void abandon() {
@@ -205,11 +206,12 @@ private:
                          asio::buffers_begin(smtp_in_.data()) + static_cast<std::ptrdiff_t>(n));
         smtp_in_.consume(n);
         smtp_reply_ += line;
+        constexpr std::size_t max_smtp_reply = std::size_t{16} * 1024;
         const bool coded = line.size() >= 4 && std::isdigit(static_cast<unsigned char>(line[0])) &&
                            std::isdigit(static_cast<unsigned char>(line[1])) &&
                            std::isdigit(static_cast<unsigned char>(line[2]));
         if (coded && line[3] == '-') {
-            if (smtp_reply_.size() > 16 * 1024) {
+            if (smtp_reply_.size() > max_smtp_reply) {
                 fail("STARTTLS: SMTP reply too long");
                 return;
             }
@@ -394,7 +396,7 @@ private:
     std::chrono::nanoseconds lookup_{0};
     tls_phase phase_ = tls_phase::resolving;
     smtp_step smtp_step_ = smtp_step::greeting;
-    asio::streambuf smtp_in_{16 * 1024};
+    asio::streambuf smtp_in_{std::size_t{16} * 1024};
     std::string smtp_reply_;
     std::optional<std::chrono::system_clock::time_point> expiry_;
     bool finished_ = false;
@@ -407,7 +409,13 @@ public:
         , context_(std::move(context))
         , spec_(std::move(spec)) {}
 
-    ~tls_probe() override { cancel(); }
+    ~tls_probe() override {
+        try {
+            cancel();
+        } catch (...) {
+            // Tearing down: the run is abandoned either way; nothing may escape.
+        }
+    }
     tls_probe(const tls_probe&) = delete;
     tls_probe& operator=(const tls_probe&) = delete;
 

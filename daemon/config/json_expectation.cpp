@@ -48,7 +48,7 @@ std::optional<json_expectation> parse_json_expectation(std::string_view text, st
         static_cast<void>(pointer);
     } catch (const nlohmann::json::exception&) {
         error = "invalid JSON pointer " + out.pointer +
-                " (write ~0 for \"~\" and ~1 for \"/\" inside a key)";
+                R"( (write ~0 for "~" and ~1 for "/" inside a key))";
         return std::nullopt;
     }
     std::string_view rest = trim(text.substr(pointer_end));
