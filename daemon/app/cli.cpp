@@ -403,8 +403,11 @@ int cmd_probe(std::vector<std::string_view> args) {
                 std::string error;
                 auto parsed = parse_json_expectation(text, error);
                 if (!parsed) {
-                    return usage_error(usage_probe,
-                                       "invalid json expectation \"" + text + "\": " + error);
+                    std::string message = "invalid json expectation \"";
+                    message += text;
+                    message += "\": ";
+                    message += error;
+                    return usage_error(usage_probe, message);
                 }
                 spec.expect.json.push_back(std::move(*parsed));
             } else if ((a == "--max-latency" || a == "--timeout") && has_value) {
