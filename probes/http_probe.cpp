@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include <boost/regex.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -41,6 +42,88 @@ bool contains(std::string_view haystack, std::string_view needle) {
     return haystack.find(needle) != std::string_view::npos;
 }
 
+// A JSON value for a reason: compact, at most 80 characters.
+std::string json_excerpt(const nlohmann::json& value) {
+    std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > 80) {
+        text.resize(77);
+        text += "...";
+    }
+    return text;
+}
+
+// Whether `value` satisfies one expectation whose operand is `operand`.
+bool json_holds(const nlohmann::json& value, json_op op, const nlohmann::json& operand) {
+    switch (op) {
+    case json_op::exists: return true;
+    case json_op::eq: return value == operand;
+    case json_op::ne: return value != operand;
+    case json_op::lt:
+    case json_op::le:
+    case json_op::gt:
+    case json_op::ge: {
+        if (!value.is_number() || !operand.is_number()) {
+            return false;
+        }
+        const auto a = value.get<double>();
+        const auto b = operand.get<double>();
+        return op == json_op::lt   ? a < b
+               : op == json_op::le ? a <= b
+               : op == json_op::gt ? a > b
+                                   : a >= b;
+    }
+    case json_op::contains:
+        if (value.is_array()) {
+            return std::find(value.begin(), value.end(), operand) != value.end();
+        }
+        if (value.is_string() && operand.is_string()) {
+            return contains(value.get_ref<const std::string&>(),
+                            operand.get_ref<const std::string&>());
+        }
+        if (value.is_object() && operand.is_string()) {
+            return value.contains(operand.get_ref<const std::string&>());
+        }
+        return false;
+    }
+    return false;
+}
+
+// The first unmet expectation as a reason ("json /queue/waiting = 250, want < 200"), or
+// nullopt when all hold.
+std::optional<std::string> check_json(const std::string& body,
+                                      const std::vector<json_expectation>& expectations) {
+    const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+    if (doc.is_discarded()) {
+        return "body is not JSON (json expectations need a JSON body; got " +
+               std::string{body.size() > 40 ? body.substr(0, 40) + "..." : body} + ")";
+    }
+    for (const json_expectation& e : expectations) {
+        std::string want = "want " + std::string{to_string(e.op)};
+        if (e.op != json_op::exists) {
+            want += " " + e.operand;
+        }
+        const nlohmann::json* value = nullptr;
+        try {
+            const nlohmann::json::json_pointer pointer{e.pointer};
+            if (doc.contains(pointer)) {
+                value = &doc.at(pointer);
+            }
+        } catch (const nlohmann::json::exception&) {
+            value = nullptr; // e.g. "/list/x" on an array: nothing there
+        }
+        if (value == nullptr) {
+            return "json " + e.pointer + " missing, " + want;
+        }
+        const nlohmann::json operand = e.op == json_op::exists
+                                           ? nlohmann::json{}
+                                           : nlohmann::json::parse(e.operand, nullptr, false);
+        if (!json_holds(*value, e.op, operand)) {
+            return "json " + e.pointer + " = " + json_excerpt(*value) + ", " + want;
+        }
+    }
+    return std::nullopt;
+}
+
 class http_probe final : public probe {
 public:
     http_probe(curl_multi& curl, http_check spec) : curl_(curl), spec_(std::move(spec)) {
@@ -52,7 +135,8 @@ public:
             }
         }
         needs_body_ = !spec_.expect.body_contains.empty() ||
-                      !spec_.expect.body_not_contains.empty() || spec_.expect.body_matches;
+                      !spec_.expect.body_not_contains.empty() || spec_.expect.body_matches ||
+                      !spec_.expect.json.empty();
         for (const auto& [name, value] : spec_.headers) {
             std::string line = name;
             line += ": ";
@@ -328,6 +412,12 @@ private:
             }
             if (!matched) {
                 r.reason = "body does not match /" + *expect.body_matches + "/";
+                return;
+            }
+        }
+        if (!expect.json.empty()) {
+            if (auto failed = check_json(body_, expect.json)) {
+                r.reason = std::move(*failed);
                 return;
             }
         }

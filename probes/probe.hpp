@@ -16,6 +16,7 @@ class io_context;
 namespace pantau {
 
 class curl_multi;
+class tls_context_cache;
 
 using probe_handler = std::function<void(probe_result)>;
 
@@ -38,8 +39,13 @@ public:
 
 // What probes need from the runtime. Outlives every probe made from it.
 struct probe_context {
+    probe_context(boost::asio::io_context& io_ctx, curl_multi& multi) : io(io_ctx), curl(multi) {}
+
     boost::asio::io_context& io;
     curl_multi& curl;
+    // TLS client contexts (trust stores) shared by the TLS probes that use the same CA
+    // file, created on first use: a trust store is large, a check is not.
+    std::shared_ptr<tls_context_cache> tls_contexts;
 };
 
 // Makes the probe for a check's configuration.

@@ -18,6 +18,7 @@ packages=(
     libboost1.81-dev      # Asio, Beast; not Debian's default 1.74
     libcurl4-openssl-dev
     libssl-dev
+    libc-ares-dev         # the DNS probe (asynchronous resolver, driven by Asio)
     zlib1g-dev
     libyaml-cpp-dev
     prometheus-cpp-dev
@@ -31,6 +32,8 @@ packages=(
     clang-tidy            # 14 on Debian 12; CI checks .clang-tidy
     curl
     procps
+    iproute2              # the ICMP test brings up lo in a private network namespace
+    util-linux            # unshare, for that namespace
     chromium              # headless: renders the HTML report in tests/browser
     fonts-liberation      # the report's fonts (chromium only recommends them)
     prometheus-alertmanager # a real Alertmanager for the alertmanager channel's tests

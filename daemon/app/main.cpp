@@ -1,4 +1,5 @@
 // The only file tests do not link: process-wide set-up, then the command line.
+#include <ares.h>
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
@@ -29,6 +30,10 @@ int main(int argc, char** argv) {
         spdlog::critical("libcurl failed to initialise");
         return 1;
     }
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+        spdlog::critical("c-ares failed to initialise");
+        return 1;
+    }
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
     int rc = 0;
     try {
@@ -37,6 +42,7 @@ int main(int argc, char** argv) {
         spdlog::critical("fatal: {}", e.what());
         rc = 1;
     }
+    ares_library_cleanup();
     curl_global_cleanup();
     return rc;
 }

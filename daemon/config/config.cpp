@@ -407,9 +407,18 @@ enum service_key : std::size_t {
     s_depends_on,
 };
 
-constexpr field_names<8> check_keys{
-    "id",   "interval",  "timeout", "retry_interval", "failure_threshold", "success_threshold",
-    "http", "depends_on"};
+constexpr field_names<12> check_keys{"id",
+                                     "interval",
+                                     "timeout",
+                                     "retry_interval",
+                                     "failure_threshold",
+                                     "success_threshold",
+                                     "depends_on",
+                                     "http",
+                                     "tcp",
+                                     "tls",
+                                     "dns",
+                                     "icmp"};
 enum check_key : std::size_t {
     c_id,
     c_interval,
@@ -417,9 +426,43 @@ enum check_key : std::size_t {
     c_retry_interval,
     c_failure_threshold,
     c_success_threshold,
-    c_http,
     c_depends_on,
+    c_http, // the probe types come last
+    c_tcp,
+    c_tls,
+    c_dns,
+    c_icmp,
 };
+// The probe types, in check_keys' order from c_http on.
+constexpr std::size_t first_probe_key = c_http;
+constexpr std::string_view probe_types_hint =
+    "http, tcp, tls, dns or icmp, e.g. http: {url: \"https://example.go.id/\"} or tcp: "
+    "{address: \"mail.example.go.id:25\"}";
+
+constexpr field_names<3> tcp_keys{"address", "send", "expect"};
+enum tcp_key : std::size_t { tcp_address, tcp_send, tcp_expect };
+
+constexpr field_names<5> tls_keys{"address", "server_name", "cert_min_days", "ca_file", "starttls"};
+enum tls_key : std::size_t {
+    tls_address,
+    tls_server_name,
+    tls_cert_min_days,
+    tls_ca_file,
+    tls_starttls
+};
+
+constexpr field_names<4> dns_keys{"name", "type", "server", "expect"};
+enum dns_key : std::size_t { dns_name, dns_type, dns_server, dns_expect };
+
+constexpr field_names<2> dns_expect_keys{"rcode", "answers_contain"};
+enum dns_expect_key : std::size_t { de_rcode, de_answers_contain };
+
+constexpr field_names<7> dns_types{"A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA"};
+constexpr field_names<6> dns_rcodes{"NOERROR",  "FORMERR", "SERVFAIL",
+                                    "NXDOMAIN", "NOTIMP",  "REFUSED"};
+
+constexpr field_names<3> icmp_keys{"host", "count", "max_loss"};
+enum icmp_key : std::size_t { icmp_host, icmp_count, icmp_max_loss };
 
 constexpr field_names<11> http_keys{
     "url",           "method",     "headers", "body",     "follow_redirects",
@@ -439,8 +482,9 @@ enum http_key : std::size_t {
     h_expect,
 };
 
-constexpr field_names<6> expect_keys{"status",       "body_contains", "body_not_contains",
-                                     "body_matches", "max_latency",   "cert_min_days"};
+constexpr field_names<7> expect_keys{"status",       "body_contains", "body_not_contains",
+                                     "body_matches", "max_latency",   "cert_min_days",
+                                     "json"};
 enum expect_key : std::size_t {
     e_status,
     e_body_contains,
@@ -448,6 +492,7 @@ enum expect_key : std::size_t {
     e_body_matches,
     e_max_latency,
     e_cert_min_days,
+    e_json,
 };
 
 constexpr field_names<4> level_keys{"after", "notify", "repeat", "even_if_acknowledged"};
@@ -1852,9 +1897,20 @@ private:
         check_config check;
         check.where = at(item.value.Mark());
         check.id = read_id(f[c_id], "check id", "portal");
-        if (!f[c_http].present) {
-            fail(item.value.Mark(), "check needs one probe type: http, e.g. http: {url: "
-                                    "\"https://example.go.id/\"}");
+        const field* probe_field = nullptr;
+        for (std::size_t i = first_probe_key; i < f.size(); ++i) {
+            if (!f[i].present) {
+                continue;
+            }
+            if (probe_field != nullptr) {
+                fail(f[i].key.Mark(), "check " + quoted(check.id) + " has two probe types (" +
+                                          quoted_list(probe_field->name, f[i].name) +
+                                          "); write one probe type per check");
+            }
+            probe_field = &f[i];
+        }
+        if (probe_field == nullptr) {
+            fail(item.value.Mark(), "check needs one probe type: " + std::string{probe_types_hint});
         }
         if (f[c_depends_on].present) {
             check_depends_.emplace(check.id, f[c_depends_on]);
@@ -1889,8 +1945,238 @@ private:
                      " inherited from defaults; write \"timeout: " + interval +
                      "\" (or less) in this check, or an interval of at least " + timeout);
         }
-        check.spec = read_http(f[c_http]);
+        switch (static_cast<check_key>(probe_field - f.data())) {
+        case c_tcp: check.spec = read_tcp(*probe_field); break;
+        case c_tls: check.spec = read_tls(*probe_field); break;
+        case c_dns: check.spec = read_dns(*probe_field); break;
+        case c_icmp: check.spec = read_icmp(*probe_field); break;
+        default: check.spec = read_http(*probe_field); break;
+        }
         return check;
+    }
+
+    // host:port with a port from 1 to 65535.
+    std::string read_address(const field& f, std::string_view example) const {
+        std::string address = text(f);
+        if (!is_host_port(address, true) || address.substr(address.rfind(':') + 1) == "0") {
+            fail(value_mark(f), "invalid address " + quoted(address) +
+                                    ": write host:port with a port from 1 to 65535, e.g. " +
+                                    std::string{example} + " or [2001:db8::1]:443");
+        }
+        return address;
+    }
+
+    // An ECMAScript regular expression, compiled with the engine the probes use.
+    std::string read_regex(const field& f, std::string_view example) const {
+        std::string pattern = text(f);
+        try {
+            const boost::regex compiled{pattern, boost::regex::ECMAScript};
+            static_cast<void>(compiled);
+        } catch (const boost::regex_error& e) {
+            fail(value_mark(f), "invalid regular expression " + quoted(pattern) + " (" + e.what() +
+                                    "): write an ECMAScript regex, e.g. " + std::string{example} +
+                                    " (put a backslash before ( ) [ ] { } . * + ? to match "
+                                    "them literally)");
+        }
+        return pattern;
+    }
+
+    std::string read_ca_file(const field& f) const {
+        std::string path = text(f);
+        if (path.empty()) {
+            fail(value_mark(f), "ca_file needs a file path, e.g. /etc/pantau/ca.pem");
+        }
+        return path;
+    }
+
+    tcp_check read_tcp(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in tcp", tcp_keys);
+        require(f[tcp_address], section.value, "tcp", "address: \"mail.example.go.id:25\"");
+        tcp_check tcp;
+        tcp.address = read_address(f[tcp_address], "mail.example.go.id:25");
+        if (f[tcp_send].present && !f[tcp_send].value.IsNull()) {
+            tcp.send = text(f[tcp_send]);
+        }
+        if (f[tcp_expect].present && !f[tcp_expect].value.IsNull()) {
+            std::string pattern = read_regex(f[tcp_expect], "\"^220 \"");
+            if (!pattern.empty()) {
+                tcp.expect = std::move(pattern);
+            }
+        }
+        return tcp;
+    }
+
+    tls_check read_tls(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in tls", tls_keys);
+        require(f[tls_address], section.value, "tls", "address: \"portal.example.go.id:443\"");
+        tls_check tls;
+        tls.address = read_address(f[tls_address], "portal.example.go.id:443");
+        if (f[tls_server_name].present) {
+            tls.server_name = text(f[tls_server_name]);
+            if (!is_host_port(*tls.server_name, false) ||
+                tls.server_name->find(':') != std::string::npos) {
+                fail(value_mark(f[tls_server_name]),
+                     "invalid server_name " + quoted(*tls.server_name) +
+                         ": write the host name the certificate must carry, without a port, "
+                         "e.g. portal.example.go.id");
+            }
+        }
+        if (f[tls_cert_min_days].present) {
+            tls.cert_min_days = static_cast<int>(read_int(f[tls_cert_min_days], 0, 3650, "14"));
+        }
+        if (f[tls_ca_file].present) {
+            tls.ca_file = read_ca_file(f[tls_ca_file]);
+        }
+        if (f[tls_starttls].present) {
+            const std::string protocol = text(f[tls_starttls]);
+            if (protocol != "smtp") {
+                fail(value_mark(f[tls_starttls]), "unsupported starttls " + quoted(protocol) +
+                                                      ": write starttls: smtp, or leave it out "
+                                                      "for TLS from the first byte");
+            }
+            tls.starttls = starttls_protocol::smtp;
+        }
+        return tls;
+    }
+
+    // One of `names`, case-insensitively; the canonical spelling.
+    template <std::size_t N>
+    std::string read_choice(const field& f, const field_names<N>& names,
+                            std::string_view what) const {
+        std::string value = text(f);
+        std::string upper = value;
+        std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) {
+            return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+        });
+        if (std::find(names.begin(), names.end(), upper) != names.end()) {
+            return upper;
+        }
+        std::string message = "unknown " + std::string{what} + " " + quoted(value) + "; ";
+        if (const auto suggestion = closest(upper, names)) {
+            message += "did you mean " + quoted(*suggestion) + "? ";
+        }
+        message += "write one of " + joined(names);
+        fail(value_mark(f), std::move(message));
+    }
+
+    // An IP address with an optional port: 127.0.0.1, 127.0.0.1:5353, ::1, [::1]:5353.
+    static bool is_ip_server(std::string_view server) {
+        std::string_view host = server;
+        if (!server.empty() && server.front() == '[') {
+            const std::size_t close = server.find(']');
+            if (close == std::string_view::npos) {
+                return false;
+            }
+            host = server.substr(1, close - 1);
+            const std::string_view rest = server.substr(close + 1);
+            if (!rest.empty() && (rest.front() != ':' || !is_port(rest.substr(1)))) {
+                return false;
+            }
+            return host.find(':') != std::string_view::npos &&
+                   host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
+        }
+        if (std::count(server.begin(), server.end(), ':') > 1) { // bare IPv6
+            return server.find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
+        }
+        const std::size_t colon = server.find(':');
+        if (colon != std::string_view::npos) {
+            host = server.substr(0, colon);
+            if (!is_port(server.substr(colon + 1))) {
+                return false;
+            }
+        }
+        int parts = 0;
+        std::size_t start = 0;
+        while (start <= host.size()) {
+            const std::size_t dot = std::min(host.find('.', start), host.size());
+            const std::string_view part = host.substr(start, dot - start);
+            if (!is_digits(part) || part.size() > 3 || std::stoi(std::string{part}) > 255) {
+                return false;
+            }
+            ++parts;
+            start = dot + 1;
+        }
+        return parts == 4;
+    }
+
+    dns_check read_dns(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in dns", dns_keys);
+        require(f[dns_name], section.value, "dns", "name: example.go.id");
+        dns_check dns;
+        dns.name = text(f[dns_name]);
+        if (dns.name.empty() || dns.name.size() > 253 ||
+            dns.name.find_first_of(" \t\r\n") != std::string::npos) {
+            fail(value_mark(f[dns_name]),
+                 "invalid name " + quoted(dns.name) + ": write a domain name, e.g. example.go.id");
+        }
+        if (f[dns_type].present) {
+            dns.type = read_choice(f[dns_type], dns_types, "record type");
+        }
+        if (f[dns_server].present) {
+            dns.server = text(f[dns_server]);
+            if (!is_ip_server(*dns.server)) {
+                fail(value_mark(f[dns_server]),
+                     "invalid server " + quoted(*dns.server) +
+                         ": write an IP address with an optional port, e.g. 10.0.0.53, "
+                         "127.0.0.1:5353 or [2001:db8::53]:53 (leave server out to use the "
+                         "system's resolvers)");
+            }
+        }
+        if (f[dns_expect].present) {
+            expect_map(f[dns_expect]);
+            const auto e = read_fields(f[dns_expect].value, "in dns expect", dns_expect_keys);
+            if (e[de_rcode].present) {
+                dns.rcode = read_choice(e[de_rcode], dns_rcodes, "rcode");
+            }
+            if (e[de_answers_contain].present) {
+                dns.answers_contain = texts(e[de_answers_contain]);
+                if (dns.rcode != "NOERROR" && !dns.answers_contain.empty()) {
+                    fail(e[de_answers_contain].key.Mark(),
+                         "answers_contain needs rcode NOERROR (a " + dns.rcode +
+                             " response has no answers); remove one of them");
+                }
+            }
+        }
+        return dns;
+    }
+
+    icmp_check read_icmp(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in icmp", icmp_keys);
+        require(f[icmp_host], section.value, "icmp", "host: gateway.example.go.id");
+        icmp_check icmp;
+        icmp.host = text(f[icmp_host]);
+        if (!is_host_port(icmp.host, false) ||
+            (icmp.host.find(':') != std::string::npos && !is_ip_server(icmp.host))) {
+            fail(value_mark(f[icmp_host]), "invalid host " + quoted(icmp.host) +
+                                               ": write a host name or IP address without a "
+                                               "port, e.g. 10.0.0.1 or gateway.example.go.id");
+        }
+        if (f[icmp_count].present) {
+            icmp.count = static_cast<unsigned>(read_int(f[icmp_count], 1, 100, "3"));
+        }
+        if (f[icmp_max_loss].present) {
+            const std::string value = text(f[icmp_max_loss]);
+            std::string_view number{value};
+            if (!number.empty() && number.back() == '%') {
+                number.remove_suffix(1);
+            }
+            double percent = -1;
+            const char* end = number.data() + number.size();
+            const auto [ptr, ec] = std::from_chars(number.data(), end, percent);
+            if (number.empty() || ec != std::errc{} || ptr != end || !(percent >= 0.0) ||
+                percent > 100.0) {
+                fail(value_mark(f[icmp_max_loss]),
+                     "invalid max_loss " + quoted(value) +
+                         ": write a percentage from 0% to 100%, e.g. 34% (one of three lost is "
+                         "fine, two are not)");
+            }
+            icmp.max_loss = percent;
+        }
+        return icmp;
     }
 
     http_check read_http(const field& section) const {
@@ -2016,6 +2302,16 @@ private:
         }
         if (f[e_cert_min_days].present) {
             expect.cert_min_days = static_cast<int>(read_int(f[e_cert_min_days], 0, 3650, "14"));
+        }
+        if (f[e_json].present) {
+            for_each_text(f[e_json], [&](const std::string& item, const YAML::Mark& mark) {
+                std::string error;
+                auto parsed = parse_json_expectation(item, error);
+                if (!parsed) {
+                    fail(mark, "invalid json expectation " + quoted(item) + ": " + error);
+                }
+                expect.json.push_back(std::move(*parsed));
+            });
         }
         return expect;
     }

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -25,6 +26,29 @@ struct source_location {
     int column = 0;
 };
 
+// One `json:` expectation of an HTTP check, e.g. `/queue/waiting < 200`: the body is parsed as
+// JSON and the value at `pointer` (RFC 6901) is compared with `operand`.
+enum class json_op { eq, ne, lt, le, gt, ge, exists, contains };
+
+struct json_expectation {
+    std::string pointer; // "/queue/waiting"; never contains spaces
+    json_op op = json_op::exists;
+    // The right-hand side as JSON text ("\"ok\"", "200", "true", "null"); empty for exists.
+    // Numbers for <, <=, >, >=; for contains a string (substring of a string value) or any
+    // value (element of an array value).
+    std::string operand;
+    std::string text; // as written, for messages
+
+    bool operator==(const json_expectation&) const = default;
+};
+
+// Parses `/pointer OP value` or `/pointer exists`. On failure returns nullopt and sets
+// `error` to a message saying what to write instead.
+std::optional<json_expectation> parse_json_expectation(std::string_view text, std::string& error);
+
+// "==", "<", "exists", ...
+std::string_view to_string(json_op op);
+
 struct http_expect {
     // Accepted status codes; empty means any 2xx.
     std::vector<int> status;
@@ -36,6 +60,8 @@ struct http_expect {
     std::optional<duration> max_latency;
     // Fail when the server's certificate expires in fewer days than this.
     std::optional<int> cert_min_days;
+    // All must hold; the body is read (up to max_body) and parsed as JSON when non-empty.
+    std::vector<json_expectation> json;
 
     bool operator==(const http_expect&) const = default;
 };
@@ -57,7 +83,52 @@ struct http_check {
     bool operator==(const http_check&) const = default;
 };
 
-using check_spec = std::variant<http_check>;
+// tcp: connect to address, optionally send bytes, optionally expect a reply.
+struct tcp_check {
+    std::string address; // host:port, [v6]:port
+    std::string send;    // written after connecting when not empty
+    // Boost.Regex (ECMAScript) searched in what the server sends; unset: connecting is enough.
+    std::optional<std::string> expect;
+
+    bool operator==(const tcp_check&) const = default;
+};
+
+enum class starttls_protocol { none, smtp };
+
+// tls: handshake, verify chain and host name, report the earliest expiry of the chain.
+struct tls_check {
+    std::string address;                    // host:port
+    std::optional<std::string> server_name; // SNI and name verified; default: address's host
+    std::optional<int> cert_min_days;       // fail when the chain expires sooner
+    std::optional<std::string> ca_file;     // PEM bundle; default: the system's trust store
+    starttls_protocol starttls = starttls_protocol::none;
+
+    bool operator==(const tls_check&) const = default;
+};
+
+// dns: one query, asynchronous (c-ares).
+struct dns_check {
+    std::string name;
+    std::string type = "A";            // A, AAAA, CNAME, MX, TXT, NS or SOA
+    std::optional<std::string> server; // IP or IP:port (IPv6 as [addr]:port); unset: system's
+    std::string rcode = "NOERROR";     // expected response code
+    // Each must equal one of the answers of `type` (names compare case-insensitively and
+    // without the final dot; an MX answer matches "10 mx.example.go.id" or "mx.example.go.id").
+    std::vector<std::string> answers_contain;
+
+    bool operator==(const dns_check&) const = default;
+};
+
+// icmp: `count` echo requests; fails when more than max_loss percent go unanswered.
+struct icmp_check {
+    std::string host;
+    unsigned count = 3;
+    double max_loss = 34.0; // percent, 0..100; losing every packet always fails
+
+    bool operator==(const icmp_check&) const = default;
+};
+
+using check_spec = std::variant<http_check, tcp_check, tls_check, dns_check, icmp_check>;
 
 struct check_config {
     std::string id;

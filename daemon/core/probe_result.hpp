@@ -19,6 +19,16 @@ struct http_phases {
     std::chrono::nanoseconds transfer{0};
 };
 
+// Echo statistics of an ICMP probe. RTTs are over the replies received (zero when none).
+struct icmp_stats {
+    unsigned sent = 0;
+    unsigned received = 0;
+    std::chrono::nanoseconds rtt_min{0};
+    std::chrono::nanoseconds rtt_avg{0};
+    std::chrono::nanoseconds rtt_max{0};
+    bool raw_socket = false; // a raw socket (CAP_NET_RAW) rather than a datagram socket
+};
+
 struct probe_result {
     probe_status status = probe_status::failure;
     // Wall time the probe took from start to completion.
@@ -31,7 +41,9 @@ struct probe_result {
     std::optional<int> http_status_code;
     std::optional<http_phases> phases;
     std::optional<std::chrono::system_clock::time_point> cert_earliest_expiry;
+    // Time spent resolving names (the DNS probe's query, or resolving a TCP/TLS address).
     std::optional<std::chrono::nanoseconds> dns_lookup;
+    std::optional<icmp_stats> icmp;
 };
 
 inline probe_result probe_failure(std::string reason, std::chrono::nanoseconds elapsed = {}) {

@@ -309,6 +309,25 @@ void render_checks(std::string& out, const monitor& m) {
             check_sample(out, "probe_dns_lookup_time_seconds", c, seconds(c.last->phases->resolve));
         }
     });
+    header(out, "probe_icmp_duration_seconds",
+           "Average round-trip time of the last ICMP probe's echo replies.", "gauge");
+    each([&out](const check_runtime& c) {
+        if (c.last && c.last->icmp && c.last->icmp->received > 0) {
+            open_check_series(out, "probe_icmp_duration_seconds", c);
+            out += ",phase=\"rtt\"} ";
+            append_number(out, seconds(c.last->icmp->rtt_avg));
+            out += '\n';
+        }
+    });
+    header(out, "pantau_icmp_packet_loss_ratio",
+           "Share of the last ICMP probe's echo requests that got no reply (0 to 1).", "gauge");
+    each([&out](const check_runtime& c) {
+        if (c.last && c.last->icmp && c.last->icmp->sent > 0) {
+            const icmp_stats& st = *c.last->icmp;
+            check_sample(out, "pantau_icmp_packet_loss_ratio", c,
+                         static_cast<double>(st.sent - st.received) / st.sent);
+        }
+    });
     header(out, "pantau_check_state", "Health state of each check (1 for the current state).",
            "gauge");
     constexpr check_state all_states[] = {check_state::unknown, check_state::up,

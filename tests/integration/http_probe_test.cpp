@@ -326,3 +326,72 @@ TEST_CASE("http probe: cert_min_days, expired and wrong-host certificates") {
         CHECK(r.run(spec).reason == "TLS certificate host name mismatch");
     }
 }
+
+TEST_CASE("http probe: json expectations on a JSON body") {
+    fixture_server srv;
+    srv.set_handler("/stats.json", [](const test::request&) {
+        test::response res;
+        res.headers = {{"Content-Type", "application/json"}};
+        res.body = R"({"status": "ok", "queue": {"waiting": 250, "served": 1042},
+                       "list": ["a", "b"], "version": "2.4.1", "ratio": 0.5, "paused": false})";
+        return res;
+    });
+    probe_runner r;
+    auto spec = get(srv.url("/stats.json"));
+    const auto expect = [&spec](std::vector<std::string> texts) {
+        spec.expect.json.clear();
+        for (const auto& t : texts) {
+            std::string error;
+            auto parsed = parse_json_expectation(t, error);
+            REQUIRE_MESSAGE(parsed, error);
+            spec.expect.json.push_back(*parsed);
+        }
+    };
+
+    expect({R"(/status == "ok")", "/queue/served >= 1000", "/queue/waiting > 10",
+            R"(/list contains "a")", "/version exists", R"(/version contains "2.4")",
+            "/ratio <= 0.5", "/paused == false", R"(/status != "down")", "/queue/waiting != 0"});
+    const auto ok = r.run(spec);
+    CHECK_MESSAGE(ok.status == probe_status::success, ok.reason);
+    CHECK(ok.reason == "http 200");
+
+    expect({"/queue/waiting < 200"});
+    auto res = r.run(spec);
+    CHECK(res.status == probe_status::failure);
+    CHECK(res.reason == "json /queue/waiting = 250, want < 200");
+
+    expect({R"(/status == "down")"});
+    CHECK(r.run(spec).reason == R"(json /status = "ok", want == "down")");
+
+    expect({R"(/list contains "c")"});
+    CHECK(r.run(spec).reason == R"(json /list = ["a","b"], want contains "c")");
+
+    expect({"/queue/missing exists"});
+    CHECK(r.run(spec).reason == "json /queue/missing missing, want exists");
+
+    expect({"/list/7 == 1"});
+    CHECK(r.run(spec).reason == "json /list/7 missing, want == 1");
+
+    expect({"/status < 5"}); // a string is not below a number
+    CHECK(r.run(spec).reason == R"(json /status = "ok", want < 5)");
+
+    // The first unmet expectation is the reason.
+    expect({R"(/status == "ok")", "/queue/served < 10", "/queue/waiting < 200"});
+    CHECK(r.run(spec).reason == "json /queue/served = 1042, want < 10");
+}
+
+TEST_CASE("http probe: json expectations on a body that is not JSON") {
+    fixture_server srv;
+    probe_runner r;
+    auto spec = get(srv.url("/maintenance"));
+    std::string error;
+    spec.expect.json.push_back(*parse_json_expectation("/status exists", error));
+    const auto res = r.run(spec);
+    CHECK(res.status == probe_status::failure);
+    CHECK_MESSAGE(res.reason.rfind("body is not JSON", 0) == 0, res.reason);
+
+    // The demo's counter endpoint is JSON.
+    auto counter = get(srv.url("/counter"));
+    counter.expect.json.push_back(*parse_json_expectation("/served >= 1", error));
+    CHECK(r.run(counter).status == probe_status::success);
+}
