@@ -33,6 +33,7 @@ packages=(
     procps
     chromium              # headless: renders the HTML report in tests/browser
     fonts-liberation      # the report's fonts (chromium only recommends them)
+    prometheus            # tests/prometheus: real Prometheus + promtool run the dashboard and rules
 )
 
 for arg in "$@"; do

@@ -12,12 +12,15 @@
 
 #include "config/config.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "probes/probe.hpp"
 #include "runtime/curl_multi.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/recorder.hpp"
 #include "web/api.hpp"
 #include "web/http_server.hpp"
 #include "web/metrics.hpp"
+#include "web/objective_metrics.hpp"
+#include "web/probe_endpoint.hpp"
 #include "web/status_page.hpp"
 
 namespace pantau {
@@ -55,6 +58,7 @@ public:
         , recorder_(
               io_, [this](std::string& error) { return open_sqlite_ledger(config_.ledger, error); })
         , metrics_(monitor_)
+        , probe_endpoint_(probe_ctx_, config_)
         , server_(io_)
         , signals_(io_, SIGINT, SIGTERM, SIGHUP)
         , deadline_(io_) {}
@@ -65,6 +69,7 @@ public:
         monitor_.apply(config_);
         metrics_.set_reload_result(true, unix_now());
         metrics_.add_collectable(make_recorder_collector(recorder_, monitor_));
+        metrics_.add_collectable(make_objective_collector(config_));
         add_routes();
         const std::string listen = options_.listen_override.value_or(config_.listen);
         if (auto ec = server_.listen(listen)) {
@@ -117,6 +122,7 @@ private:
     void shutdown() {
         ready_ = false;
         monitor_.stop();
+        probe_endpoint_.stop();
         recorder_.stop(std::chrono::system_clock::now());
         server_.stop();
         signals_.cancel();
@@ -195,6 +201,10 @@ private:
             res.body = "reloaded\n";
         });
         add_outage_routes(server_, recorder_, config_);
+        server_.route_async("/probe", [this](const http_request& req,
+                                             const http_server::responder& respond) {
+            probe_endpoint_.handle(req, respond);
+        });
         server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
             res.content_type = "application/json";
             res.body = services_json(monitor_).dump(2);
@@ -217,6 +227,8 @@ private:
     monitor monitor_;
     recorder recorder_;
     metrics_endpoint metrics_;
+    probe_context probe_ctx_{io_, curl_};
+    probe_endpoint probe_endpoint_;
     http_server server_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer deadline_;

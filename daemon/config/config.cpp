@@ -353,9 +353,9 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 // ---------------------------------------------------------------------------------------
 // The walk over the YAML tree. Every check fails with load_failure at the first problem.
 
-constexpr field_names<11> top_keys{"listen",        "ledger",   "admin_token", "timezone",
+constexpr field_names<12> top_keys{"listen",        "ledger",   "admin_token", "timezone",
                                    "max_in_flight", "defaults", "calendars",   "channels",
-                                   "escalation",    "agencies", "services"};
+                                   "escalation",    "agencies", "services",    "modules"};
 enum top_key : std::size_t {
     t_listen,
     t_ledger,
@@ -368,7 +368,11 @@ enum top_key : std::size_t {
     t_escalation,
     t_agencies,
     t_services,
+    t_modules,
 };
+
+constexpr field_names<2> module_keys{"timeout", "http"};
+enum module_key : std::size_t { m_timeout, m_http };
 
 constexpr field_names<5> defaults_keys{"interval", "timeout", "retry_interval", "failure_threshold",
                                        "success_threshold"};
@@ -624,6 +628,9 @@ public:
         }
         if (f[t_services].present) {
             read_services(f[t_services], cfg);
+        }
+        if (f[t_modules].present) {
+            read_modules(f[t_modules], cfg);
         }
         return cfg;
     }
@@ -1598,13 +1605,52 @@ private:
         return check;
     }
 
-    http_check read_http(const field& section) const {
+    // /probe modules: `modules: {name: {timeout: 5s, http: {<a check's http keys but url>}}}`.
+    void read_modules(const field& section, config& cfg) const {
+        expect_map(section);
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            std::string name = read_key_name(key, "module", "http_2xx");
+            if (const auto existing = cfg.modules.find(name); existing != cfg.modules.end()) {
+                fail(key.Mark(), "duplicate module " + quoted(name) + " (first defined at line " +
+                                     std::to_string(existing->second.where.line) + ")");
+            }
+            const field body{"module", key, it->second, true};
+            if (!body.value.IsMap()) {
+                fail(value_mark(body), "expected a mapping for module " + quoted(name) +
+                                           R"(, e.g. {timeout: 5s, http: {expect: {status: )"
+                                           R"([200]}}}; got )" +
+                                           std::string{describe(body.value)});
+            }
+            const auto f = read_fields(body.value, "in module " + quoted(name), module_keys);
+            probe_module module;
+            module.name = name;
+            module.where = at(key.Mark());
+            if (f[m_timeout].present) {
+                module.timeout = read_positive_duration(f[m_timeout], "5s");
+            }
+            if (f[m_http].present) {
+                module.http = read_http(f[m_http], false);
+            }
+            cfg.modules.emplace(std::move(name), std::move(module));
+        }
+    }
+
+    // `url_required` is false for a /probe module, whose target gives the URL.
+    http_check read_http(const field& section, bool url_required = true) const {
         expect_map(section);
         const auto f = read_fields(section.value, "in http", http_keys);
-        require(f[h_url], section.value, "http", "url: https://example.go.id/");
         http_check http;
-        http.url = text(f[h_url]);
-        if (!is_http_url(http.url)) {
+        if (!url_required) {
+            if (f[h_url].present) {
+                fail(f[h_url].key.Mark(), "a module takes its url from the target parameter of "
+                                          "/probe?target=...; remove url here");
+            }
+        } else {
+            require(f[h_url], section.value, "http", "url: https://example.go.id/");
+            http.url = text(f[h_url]);
+        }
+        if (url_required && !is_http_url(http.url)) {
             fail(value_mark(f[h_url]), "invalid url " + quoted(http.url) +
                                            ": url must start with http:// or https:// and name "
                                            "a host, e.g. https://example.go.id/");

@@ -104,6 +104,15 @@ struct channel_config {
     source_location where;
 };
 
+// A module of the blackbox-compatible /probe endpoint: how to probe a target given in the
+// request. `http.url` is empty (the target supplies it).
+struct probe_module {
+    std::string name;
+    std::optional<duration> timeout; // at most this long, within the scrape's own timeout
+    http_check http;
+    source_location where;
+};
+
 struct defaults_config {
     duration interval{30000};
     duration timeout{10000};
@@ -128,6 +137,8 @@ struct config {
     // mon-fri, or daily) to "HH:MM-HH:MM", a list of them, or "24h"; `holidays:` is a list of
     // dates or {date, name} maps, inline or in a file (relative to this file's directory).
     std::map<std::string, service_calendar> calendars;
+    // /probe modules by name (`modules:`), besides the built-in http_2xx and http_post_2xx.
+    std::map<std::string, probe_module> modules;
     std::string path; // file it was loaded from
 };
 
