@@ -33,6 +33,7 @@ set(CPACK_PACKAGE_DESCRIPTION
 and keeps a tamper-evident outage ledger. Exports Prometheus metrics compatible with\n\
 blackbox_exporter; ships a Grafana dashboard and Prometheus rules.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr) # the prefix CPack installs with when CPACK_SET_DESTDIR is on
 # Absolute destinations (/etc/pantau) go into the package, not onto the build machine.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # pantau_<version>_<arch>.deb

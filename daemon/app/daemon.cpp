@@ -201,10 +201,10 @@ private:
             res.body = "reloaded\n";
         });
         add_outage_routes(server_, recorder_, config_);
-        server_.route_async("/probe", [this](const http_request& req,
-                                             const http_server::responder& respond) {
-            probe_endpoint_.handle(req, respond);
-        });
+        server_.route_async("/probe",
+                            [this](const http_request& req, const http_server::responder& respond) {
+                                probe_endpoint_.handle(req, respond);
+                            });
         server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
             res.content_type = "application/json";
             res.body = services_json(monitor_).dump(2);

@@ -536,8 +536,7 @@ void http_session::handle_request() {
     try {
         (*h)(request, std::move(respond));
     } catch (const std::exception& e) {
-        spdlog::error("http: handler for {} {} failed: {}", request.method, request.path,
-                      e.what());
+        spdlog::error("http: handler for {} {} failed: {}", request.method, request.path, e.what());
         if (!*answered) {
             *answered = true;
             answer(internal_error(), version, keep_alive, head);
@@ -667,12 +666,12 @@ http_server::~http_server() {
 }
 
 void http_server::route(std::string path, handler h) {
-    state_->route(std::move(path), [h = std::move(h)](const http_request& request,
-                                                      const responder& respond) {
-        http_response response;
-        h(request, response);
-        respond(std::move(response));
-    });
+    state_->route(std::move(path),
+                  [h = std::move(h)](const http_request& request, const responder& respond) {
+                      http_response response;
+                      h(request, response);
+                      respond(std::move(response));
+                  });
 }
 
 void http_server::route_async(std::string path, async_handler h) {

@@ -84,8 +84,8 @@ probe_timeout(std::string_view header, std::optional<duration> module_timeout,
                    std::string{header} + "\": expected a positive number of seconds, e.g. 10";
         }
         // Beyond the cap the exact figure does not matter (and must not overflow).
-        const milliseconds scrape{static_cast<milliseconds::rep>(
-            std::min(scrape_seconds, 86400.0) * 1000.0)};
+        const milliseconds scrape{
+            static_cast<milliseconds::rep>(std::min(scrape_seconds, 86400.0) * 1000.0)};
         const milliseconds allowed =
             scrape > 2 * limits.offset ? scrape - limits.offset : scrape / 2;
         budget = module_timeout ? std::min(*module_timeout, allowed) : allowed;
@@ -129,13 +129,13 @@ std::variant<std::string, std::string> probe_target_url(std::string_view target)
     }
     if (const CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0);
         rc != CURLUE_OK) {
-        return result{std::in_place_index<1>, "invalid target \"" + std::string{target} +
-                                                  "\": " + curl_url_strerror(rc)};
+        return result{std::in_place_index<1>,
+                      "invalid target \"" + std::string{target} + "\": " + curl_url_strerror(rc)};
     }
     char* host_raw = nullptr;
     const CURLUcode host_rc = curl_url_get(parsed.get(), CURLUPART_HOST, &host_raw, 0);
     const curl_string_ptr host{host_raw};
-    if (host_rc != CURLE_OK || !host || *host == '\0') {
+    if (host_rc != CURLUE_OK || !host || *host == '\0') {
         return result{std::in_place_index<1>,
                       "invalid target \"" + std::string{target} + "\": it names no host"};
     }
@@ -162,8 +162,8 @@ std::string render_probe_metrics(const probe_result& r) {
     if (r.phases) {
         gauge(out, "probe_http_duration_seconds", "Duration of each phase of the HTTP exchange.");
         const std::pair<std::string_view, std::chrono::nanoseconds> phases[] = {
-            {"resolve", r.phases->resolve},       {"connect", r.phases->connect},
-            {"tls", r.phases->tls},               {"processing", r.phases->processing},
+            {"resolve", r.phases->resolve},   {"connect", r.phases->connect},
+            {"tls", r.phases->tls},           {"processing", r.phases->processing},
             {"transfer", r.phases->transfer},
         };
         for (const auto& [phase, d] : phases) {

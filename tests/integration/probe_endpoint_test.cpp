@@ -205,8 +205,8 @@ TEST_CASE("/probe: blackbox_exporter's multi-target endpoint against loopback se
 TEST_CASE("/probe: the scrape timeout header bounds the probe; the daemon stays responsive") {
     fixture_server srv;
     temp_dir dir;
-    const auto cfg = dir.write("pantau.yaml",
-                               daemon_config(srv, "modules:\n  quick: {timeout: 300ms}\n"));
+    const auto cfg =
+        dir.write("pantau.yaml", daemon_config(srv, "modules:\n  quick: {timeout: 300ms}\n"));
     child_process p({PANTAU_BINARY, "run", "--config", cfg});
     const std::string base = wait_for_base_url(p);
     REQUIRE_MESSAGE(!base.empty(), p.output());

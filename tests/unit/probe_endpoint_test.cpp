@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <string>
 #include <variant>
 
@@ -85,15 +86,16 @@ TEST_CASE("probe modules: built-in http_2xx and http_post_2xx; configured ones t
     CHECK(pantau::find_probe_module(plain, "http_post_2xx")->http.method == "POST");
     CHECK_FALSE(pantau::find_probe_module(plain, "tcp_connect"));
 
-    const config cfg = load_ok("modules:\n"
-                               "  portal:\n"
-                               "    timeout: 5s\n"
-                               "    http:\n"
-                               "      method: HEAD\n"
-                               "      headers: {Host: dukcapil.example.go.id}\n"
-                               "      expect: {status: [200, 301], body_not_contains: pemeliharaan}\n"
-                               "  http_2xx:\n"
-                               "    http: {tls_verify: false}\n");
+    const config cfg =
+        load_ok("modules:\n"
+                "  portal:\n"
+                "    timeout: 5s\n"
+                "    http:\n"
+                "      method: HEAD\n"
+                "      headers: {Host: dukcapil.example.go.id}\n"
+                "      expect: {status: [200, 301], body_not_contains: pemeliharaan}\n"
+                "  http_2xx:\n"
+                "    http: {tls_verify: false}\n");
     const auto portal = pantau::find_probe_module(cfg, "portal");
     REQUIRE(portal);
     CHECK(portal->timeout == pantau::duration{5000});
@@ -133,7 +135,9 @@ TEST_CASE("probe exposition: blackbox_exporter's names, no check labels") {
     CHECK(text.find("\nprobe_http_duration_seconds{phase=\"processing\"} 0.2\n") !=
           std::string::npos);
     CHECK(text.find("\nprobe_http_duration_seconds{phase=\"tls\"} 0.003\n") != std::string::npos);
-    CHECK(text.find("\nprobe_ssl_earliest_cert_expiry 1800000000\n") != std::string::npos);
+    const std::string expiry = "\nprobe_ssl_earliest_cert_expiry ";
+    REQUIRE(text.find(expiry) != std::string::npos);
+    CHECK(std::strtod(text.c_str() + text.find(expiry) + expiry.size(), nullptr) == 1.8e9);
     CHECK(text.find("# TYPE probe_success gauge\n") != std::string::npos);
     CHECK(text.find("agency=") == std::string::npos);
     CHECK(text.find("# pantau: probe failed") == std::string::npos);
