@@ -256,7 +256,7 @@ void probe_endpoint::handle(const http_request& req, const http_server::responde
     spdlog::debug("/probe {} (module {}), timeout {} ms", module->http.url, module_name,
                   std::get<std::chrono::milliseconds>(timeout).count());
     entry.p->async_run(std::get<std::chrono::milliseconds>(timeout),
-                       [this, id](probe_result r) { finish(id, r); });
+                       [this, id](const probe_result& r) { finish(id, r); });
 }
 
 void probe_endpoint::finish(std::uint64_t id, const probe_result& result) {

@@ -202,7 +202,7 @@ TEST_CASE("/probe: blackbox_exporter's multi-target endpoint against loopback se
     CHECK(p.wait(5s) == 0);
 }
 
-TEST_CASE("/probe: the scrape timeout header bounds the probe; the daemon stays responsive") {
+TEST_CASE("/probe: the scrape timeout header bounds the probe and the daemon stays responsive") {
     fixture_server srv;
     temp_dir dir;
     const auto cfg =
