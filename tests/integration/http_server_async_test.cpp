@@ -125,7 +125,7 @@ TEST_CASE("http server: an async handler answers later without holding up other 
     CHECK(r.body == "late answer\n");
 }
 
-TEST_CASE("http server: a responder answers once; later calls and a kept connection are safe") {
+TEST_CASE("http server: a responder answers once and the kept connection stays in step") {
     async_server s;
     s.server().route_async(
         "/twice", [](const http_request&, const http_server::responder& respond) {
@@ -150,7 +150,7 @@ TEST_CASE("http server: a handler that throws before answering gets 500") {
     CHECK(get(s.url() + "/boom").status == 500);
 }
 
-TEST_CASE("http server: a dropped responder closes the connection; stop() with one pending") {
+TEST_CASE("http server: a dropped responder closes the connection and stop() is safe") {
     async_server s;
     s.server().route_async("/drop", [](const http_request&, const http_server::responder&) {});
     s.server().route_async("/keep", [&s](const http_request&, http_server::responder respond) {
