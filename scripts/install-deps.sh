@@ -37,6 +37,7 @@ packages=(
     chromium              # headless: renders the HTML report in tests/browser
     fonts-liberation      # the report's fonts (chromium only recommends them)
     prometheus-alertmanager # a real Alertmanager for the alertmanager channel's tests
+    prometheus            # tests/prometheus: real Prometheus + promtool run the dashboard and rules
 )
 
 for arg in "$@"; do

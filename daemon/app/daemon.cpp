@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "probes/probe.hpp"
 #include "runtime/curl_multi.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/notifier.hpp"
@@ -19,6 +20,8 @@
 #include "web/api.hpp"
 #include "web/http_server.hpp"
 #include "web/metrics.hpp"
+#include "web/objective_metrics.hpp"
+#include "web/probe_endpoint.hpp"
 #include "web/status_page.hpp"
 
 namespace pantau {
@@ -57,6 +60,7 @@ public:
               io_, [this](std::string& error) { return open_sqlite_ledger(config_.ledger, error); })
         , notifier_(io_, curl_, recorder_, std::random_device{}())
         , metrics_(monitor_)
+        , probe_endpoint_(probe_ctx_, config_)
         , server_(io_)
         , signals_(io_, SIGINT, SIGTERM, SIGHUP)
         , deadline_(io_) {}
@@ -74,6 +78,7 @@ public:
         metrics_.set_reload_result(true, unix_now());
         metrics_.add_collectable(make_recorder_collector(recorder_, monitor_));
         metrics_.add_collectable(make_notifier_collector(notifier_, monitor_));
+        metrics_.add_collectable(make_objective_collector(config_));
         add_routes();
         const std::string listen = options_.listen_override.value_or(config_.listen);
         if (auto ec = server_.listen(listen)) {
@@ -128,6 +133,7 @@ private:
         ready_ = false;
         monitor_.stop();
         notifier_.stop();
+        probe_endpoint_.stop();
         recorder_.stop(std::chrono::system_clock::now());
         server_.stop();
         signals_.cancel();
@@ -214,6 +220,10 @@ private:
         });
         add_outage_routes(server_, recorder_, config_);
         add_maintenance_routes(server_, notifier_, config_);
+        server_.route_async("/probe",
+                            [this](const http_request& req, const http_server::responder& respond) {
+                                probe_endpoint_.handle(req, respond);
+                            });
         server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
             res.content_type = "application/json";
             res.body = services_json(monitor_).dump(2);
@@ -237,6 +247,8 @@ private:
     recorder recorder_;
     notifier notifier_;
     metrics_endpoint metrics_;
+    probe_context probe_ctx_{io_, curl_};
+    probe_endpoint probe_endpoint_;
     http_server server_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer deadline_;

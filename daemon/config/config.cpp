@@ -357,10 +357,10 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 // ---------------------------------------------------------------------------------------
 // The walk over the YAML tree. Every check fails with load_failure at the first problem.
 
-constexpr field_names<14> top_keys{"listen",        "ledger",      "admin_token", "timezone",
+constexpr field_names<15> top_keys{"listen",        "ledger",      "admin_token", "timezone",
                                    "max_in_flight", "defaults",    "calendars",   "channels",
                                    "escalation",    "agencies",    "services",    "maintenance",
-                                   "public_url",    "notify_retry"};
+                                   "public_url",    "notify_retry", "modules"};
 enum top_key : std::size_t {
     t_listen,
     t_ledger,
@@ -376,10 +376,15 @@ enum top_key : std::size_t {
     t_maintenance,
     t_public_url,
     t_notify_retry,
+    t_modules,
 };
 
 constexpr field_names<2> retry_keys{"first", "max"};
 enum retry_key : std::size_t { r_first, r_max };
+
+
+constexpr field_names<2> module_keys{"timeout", "http"};
+enum module_key : std::size_t { m_timeout, m_http };
 
 constexpr field_names<5> defaults_keys{"interval", "timeout", "retry_interval", "failure_threshold",
                                        "success_threshold"};
@@ -728,6 +733,9 @@ public:
         resolve_dependencies(cfg);
         if (f[t_maintenance].present) {
             read_maintenance(f[t_maintenance], cfg);
+        }
+        if (f[t_modules].present) {
+            read_modules(f[t_modules], cfg);
         }
         return cfg;
     }
@@ -2180,12 +2188,52 @@ private:
     }
 
     http_check read_http(const field& section) const {
+    // /probe modules: `modules: {name: {timeout: 5s, http: {<a check's http keys but url>}}}`.
+    void read_modules(const field& section, config& cfg) const {
+        expect_map(section);
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node key = it->first;
+            std::string name = read_key_name(key, "module", "http_2xx");
+            if (const auto existing = cfg.modules.find(name); existing != cfg.modules.end()) {
+                fail(key.Mark(), "duplicate module " + quoted(name) + " (first defined at line " +
+                                     std::to_string(existing->second.where.line) + ")");
+            }
+            const field body{"module", key, it->second, true};
+            if (!body.value.IsMap()) {
+                fail(value_mark(body), "expected a mapping for module " + quoted(name) +
+                                           R"(, e.g. {timeout: 5s, http: {expect: {status: )"
+                                           R"([200]}}}; got )" +
+                                           std::string{describe(body.value)});
+            }
+            const auto f = read_fields(body.value, "in module " + quoted(name), module_keys);
+            probe_module module;
+            module.name = name;
+            module.where = at(key.Mark());
+            if (f[m_timeout].present) {
+                module.timeout = read_positive_duration(f[m_timeout], "5s");
+            }
+            if (f[m_http].present) {
+                module.http = read_http(f[m_http], false);
+            }
+            cfg.modules.emplace(std::move(name), std::move(module));
+        }
+    }
+
+    // `url_required` is false for a /probe module, whose target gives the URL.
+    http_check read_http(const field& section, bool url_required = true) const {
         expect_map(section);
         const auto f = read_fields(section.value, "in http", http_keys);
-        require(f[h_url], section.value, "http", "url: https://example.go.id/");
         http_check http;
-        http.url = text(f[h_url]);
-        if (!is_http_url(http.url)) {
+        if (!url_required) {
+            if (f[h_url].present) {
+                fail(f[h_url].key.Mark(), "a module takes its url from the target parameter of "
+                                          "/probe?target=...; remove url here");
+            }
+        } else {
+            require(f[h_url], section.value, "http", "url: https://example.go.id/");
+            http.url = text(f[h_url]);
+        }
+        if (url_required && !is_http_url(http.url)) {
             fail(value_mark(f[h_url]), "invalid url " + quoted(http.url) +
                                            ": url must start with http:// or https:// and name "
                                            "a host, e.g. https://example.go.id/");

@@ -183,6 +183,15 @@ struct channel_config {
     source_location where;
 };
 
+// A module of the blackbox-compatible /probe endpoint: how to probe a target given in the
+// request. `http.url` is empty (the target supplies it).
+struct probe_module {
+    std::string name;
+    std::optional<duration> timeout; // at most this long, within the scrape's own timeout
+    http_check http;
+    source_location where;
+};
+
 struct defaults_config {
     duration interval{30000};
     duration timeout{10000};
@@ -218,6 +227,8 @@ struct config {
     // (with jitter). Key: notify_retry: {first: 1s, max: 5m}.
     duration notify_retry_first{1000};
     duration notify_retry_max{300000};
+    // /probe modules by name (`modules:`), besides the built-in http_2xx and http_post_2xx.
+    std::map<std::string, probe_module> modules;
     std::string path; // file it was loaded from
 };
 

@@ -163,7 +163,7 @@ class http_session;
 // the http_server object is gone still finds valid memory; `stopped_` keeps it from acting.
 class http_server_state final : public std::enable_shared_from_this<http_server_state> {
 public:
-    using handler_ptr = std::shared_ptr<const http_server::handler>;
+    using handler_ptr = std::shared_ptr<const http_server::async_handler>;
 
     http_server_state(asio::io_context& io, const http_server_options& options)
         : options_(options)
@@ -174,7 +174,7 @@ public:
     bool stopped() const { return stopped_; }
     std::size_t connections() const { return sessions_.size(); }
 
-    void route(std::string path, http_server::handler h);
+    void route(std::string path, http_server::async_handler h);
     handler_ptr find(std::string_view path) const;
     error_code listen(const std::string& text);
     tcp::endpoint local_endpoint() const;
@@ -237,6 +237,7 @@ private:
     void on_read(const error_code& ec);
     void on_read_error(const error_code& ec);
     void handle_request();
+    void answer(http_response response, unsigned version, bool keep_alive, bool head);
     void prepare_response(http_response response, unsigned version, bool keep_alive, bool head);
     void send_error(int status, std::string_view text);
     void do_write();
@@ -254,8 +255,8 @@ private:
     bool linger_after_write_ = false;
 };
 
-void http_server_state::route(std::string path, http_server::handler h) {
-    auto ptr = std::make_shared<const http_server::handler>(std::move(h));
+void http_server_state::route(std::string path, http_server::async_handler h) {
+    auto ptr = std::make_shared<const http_server::async_handler>(std::move(h));
     if (path.size() > 1 && path.back() == '/') {
         auto same = std::find_if(prefixes_.begin(), prefixes_.end(),
                                  [&](const auto& entry) { return entry.first == path; });
@@ -505,31 +506,56 @@ void http_session::handle_request() {
     const http::verb method = message.method();
     parser_.reset();
 
-    http_response response;
+    const bool head = method == http::verb::head;
     if (method != http::verb::get && method != http::verb::head && method != http::verb::post) {
+        http_response response;
         response.status = 405;
         response.headers.emplace_back("Allow", "GET, HEAD, POST");
         response.body = "method not allowed\n";
-    } else if (const auto h = server_->find(request.path)) {
-        try {
-            (*h)(request, response);
-        } catch (const std::exception& e) {
-            spdlog::error("http: handler for {} {} failed: {}", request.method, request.path,
-                          e.what());
-            response = internal_error();
-        } catch (...) {
-            spdlog::error("http: handler for {} {} failed with an unknown exception",
-                          request.method, request.path);
-            response = internal_error();
-        }
-        if (server_->stopped()) {
-            return; // the handler stopped the server; our stream is closed
-        }
-    } else {
+        answer(std::move(response), version, keep_alive, head);
+        return;
+    }
+    const auto h = server_->find(request.path);
+    if (!h) {
+        http_response response;
         response.status = 404;
         response.body = "not found\n";
+        answer(std::move(response), version, keep_alive, head);
+        return;
     }
-    prepare_response(std::move(response), version, keep_alive, method == http::verb::head);
+    // The responder keeps the session alive until the handler answers (now or later).
+    auto answered = std::make_shared<bool>(false);
+    http_server::responder respond = [self = shared_from_this(), answered, version, keep_alive,
+                                      head](http_response response) {
+        if (*answered) {
+            return;
+        }
+        *answered = true;
+        self->guarded([&] { self->answer(std::move(response), version, keep_alive, head); });
+    };
+    try {
+        (*h)(request, std::move(respond));
+    } catch (const std::exception& e) {
+        spdlog::error("http: handler for {} {} failed: {}", request.method, request.path, e.what());
+        if (!*answered) {
+            *answered = true;
+            answer(internal_error(), version, keep_alive, head);
+        }
+    } catch (...) {
+        spdlog::error("http: handler for {} {} failed with an unknown exception", request.method,
+                      request.path);
+        if (!*answered) {
+            *answered = true;
+            answer(internal_error(), version, keep_alive, head);
+        }
+    }
+}
+
+void http_session::answer(http_response response, unsigned version, bool keep_alive, bool head) {
+    if (server_->stopped() || !stream_.socket().is_open()) {
+        return; // a handler stopped the server, or it stopped while the answer was pending
+    }
+    prepare_response(std::move(response), version, keep_alive, head);
     do_write();
 }
 
@@ -640,6 +666,15 @@ http_server::~http_server() {
 }
 
 void http_server::route(std::string path, handler h) {
+    state_->route(std::move(path),
+                  [h = std::move(h)](const http_request& request, const responder& respond) {
+                      http_response response;
+                      h(request, response);
+                      respond(std::move(response));
+                  });
+}
+
+void http_server::route_async(std::string path, async_handler h) {
     state_->route(std::move(path), std::move(h));
 }
 

@@ -75,6 +75,17 @@ public:
     // An exception it throws becomes a 500 response and an error log line.
     using handler = std::function<void(const http_request& request, http_response& response)>;
 
+    // Sends the answer to a request whose handler finished without one (route_async). Call it
+    // at most once, on the event loop, from any later completion handler. It does nothing once
+    // the server is stopped or the connection is gone. Dropping every copy without calling it
+    // closes the connection unanswered.
+    using responder = std::function<void(http_response response)>;
+    // Called on the event loop like `handler`, but answers later through `respond`, so it can
+    // start asynchronous work (a probe) without holding up other connections. It must bound
+    // that work with a deadline. The connection reads no further request until it is answered.
+    // An exception it throws before responding becomes a 500 response.
+    using async_handler = std::function<void(const http_request& request, responder respond)>;
+
     explicit http_server(boost::asio::io_context& io, http_server_options options = {});
     ~http_server(); // stop()
     http_server(const http_server&) = delete;
@@ -85,6 +96,8 @@ public:
     // prefix over a shorter one. "/" alone is exact (a catch-all would hide every 404).
     // Registering a path again replaces its handler. Unmatched paths get 404.
     void route(std::string path, handler h);
+    // Same paths and precedence as route(), for a handler that answers later.
+    void route_async(std::string path, async_handler h);
 
     // Binds "host:port" and starts accepting. host is an IPv4 literal, a bracketed IPv6
     // literal ("[::1]:9470") or "localhost" (127.0.0.1, no resolver); port 0 picks a free
