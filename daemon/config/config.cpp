@@ -2187,7 +2187,6 @@ private:
         return icmp;
     }
 
-    http_check read_http(const field& section) const {
     // /probe modules: `modules: {name: {timeout: 5s, http: {<a check's http keys but url>}}}`.
     void read_modules(const field& section, config& cfg) const {
         expect_map(section);
