@@ -18,7 +18,7 @@
 #include "web/api.hpp"
 #include "web/http_server.hpp"
 #include "web/metrics.hpp"
-#include "web/status_page.hpp"
+#include "web/status_data.hpp"
 
 namespace pantau {
 
@@ -195,19 +195,8 @@ private:
             res.body = "reloaded\n";
         });
         add_outage_routes(server_, recorder_, config_);
-        server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
-            res.content_type = "application/json";
-            res.body = services_json(monitor_).dump(2);
-        });
-        server_.route("/", [this](const http_request& req, http_response& res) {
-            if (req.path != "/") {
-                res.status = 404;
-                res.body = "not found\n";
-                return;
-            }
-            res.content_type = "text/html; charset=utf-8";
-            res.body = render_status_page(monitor_);
-        });
+        add_service_routes(server_, monitor_, recorder_, config_);
+        add_status_routes(io_, server_, monitor_, recorder_, config_);
     }
 
     const daemon_options& options_;

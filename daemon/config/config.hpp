@@ -112,6 +112,17 @@ struct defaults_config {
     unsigned success_threshold = 1;
 };
 
+// The public status page at `/` (status_page: {title, logo, footer}).
+struct status_page_config {
+    std::string title;  // empty: "Status Layanan Publik" / "Public Service Status"
+    std::string footer; // plain text under the page, e.g. who runs it and whom to call
+    // What <img src> gets: an http(s) URL as written, or a data: URI holding the image file
+    // named in the configuration (relative to it; read at load, so the page stays
+    // self-contained). Empty: no logo.
+    std::string logo;
+    source_location where;
+};
+
 struct config {
     std::string listen = "127.0.0.1:9470"; // host:port; port 0 picks a free port
     std::string ledger = "/var/lib/pantau/ledger.db";
@@ -128,6 +139,7 @@ struct config {
     // mon-fri, or daily) to "HH:MM-HH:MM", a list of them, or "24h"; `holidays:` is a list of
     // dates or {date, name} maps, inline or in a file (relative to this file's directory).
     std::map<std::string, service_calendar> calendars;
+    status_page_config status_page;
     std::string path; // file it was loaded from
 };
 

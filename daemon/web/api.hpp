@@ -12,6 +12,7 @@
 namespace pantau {
 
 class http_server;
+class monitor;
 class recorder;
 struct config;
 
@@ -26,5 +27,13 @@ nlohmann::json outage_json(const outage_record& o, wall_time now, std::chrono::m
 // POST /api/v1/outages/{id}/ack (bearer admin token; body {"by": "...", "note": "..."}).
 // `cfg` is the daemon's current configuration (read on every request, so a reload applies).
 void add_outage_routes(http_server& server, recorder& rec, const config& cfg);
+
+// GET /api/v1/services: agencies, their services with state, cause and open outage id, and
+// each service's checks with state and last probe. Times are RFC 3339 at cfg.utc_offset.
+nlohmann::json services_json(const monitor& m, const recorder& rec, const config& cfg);
+
+// Registers GET /api/v1/services (services_json).
+void add_service_routes(http_server& server, const monitor& m, const recorder& rec,
+                        const config& cfg);
 
 } // namespace pantau
