@@ -85,10 +85,10 @@ int main(int argc, char** argv) {
             return 1;
         }
         const auto t0 = clock_type::now();
-        const auto first_hour = std::chrono::floor<std::chrono::hours>(
-                                    pantau::local_midnight(today - 89, wib))
-                                    .time_since_epoch()
-                                    .count();
+        const auto first_hour =
+            std::chrono::floor<std::chrono::hours>(pantau::local_midnight(today - 89, wib))
+                .time_since_epoch()
+                .count();
         const auto last_hour =
             std::chrono::floor<std::chrono::hours>(now).time_since_epoch().count();
         for (auto h = first_hour; h < last_hour; ++h) {
@@ -131,9 +131,8 @@ int main(int argc, char** argv) {
     pantau::curl_multi curl(io);
     pantau::monitor m(io, curl, 1);
     m.apply(cfg);
-    pantau::recorder rec(io, [&](std::string& error) {
-        return pantau::open_sqlite_ledger(ledger_path, error);
-    });
+    pantau::recorder rec(
+        io, [&](std::string& error) { return pantau::open_sqlite_ledger(ledger_path, error); });
     rec.start(now);
 
     auto history = std::make_shared<pantau::status_history>(io, rec);
@@ -155,7 +154,8 @@ int main(int argc, char** argv) {
         time_it(5, [&] { history->refresh(m, cfg, now + 2h + std::chrono::minutes{++minute}); });
     std::printf("refresh (recompute 90-day figures): median %.1f ms, max %.1f ms\n", refresh_ms,
                 refresh_max);
-    const auto [cached_ms, cached_max] = time_it(20, [&] { history->refresh(m, cfg, now + 2h + std::chrono::minutes{minute}); });
+    const auto [cached_ms, cached_max] =
+        time_it(20, [&] { history->refresh(m, cfg, now + 2h + std::chrono::minutes{minute}); });
     std::printf("refresh when cached: median %.3f ms\n", cached_ms);
     static_cast<void>(cached_max);
     {
@@ -167,14 +167,12 @@ int main(int argc, char** argv) {
         static_cast<void>(max);
     }
     pantau::status_view view;
-    const auto [build_ms, build_max] = time_it(20, [&] {
-        view = pantau::build_status_view(m, rec, cfg, *history, now + 2h);
-    });
+    const auto [build_ms, build_max] =
+        time_it(20, [&] { view = pantau::build_status_view(m, rec, cfg, *history, now + 2h); });
     std::printf("build view: median %.1f ms, max %.1f ms\n", build_ms, build_max);
     std::size_t bytes = 0;
-    const auto [render_ms, render_max] = time_it(20, [&] {
-        bytes = pantau::render_status_page(view, pantau::status_lang::id).size();
-    });
+    const auto [render_ms, render_max] = time_it(
+        20, [&] { bytes = pantau::render_status_page(view, pantau::status_lang::id).size(); });
     std::printf("render HTML: median %.1f ms, max %.1f ms, %.0f KB\n", render_ms, render_max,
                 static_cast<double>(bytes) / 1000.0);
     std::printf("per request (build + render, figures cached): about %.1f ms for %d services\n",

@@ -61,8 +61,8 @@ daily_availability_result compute_daily_availability(const daily_availability_in
         }
         day_availability& out = result.days[i];
         if (day_down.empty() && day_gaps.empty()) {
-            const auto length = std::chrono::duration_cast<std::chrono::seconds>(period.to -
-                                                                                 period.from);
+            const auto length =
+                std::chrono::duration_cast<std::chrono::seconds>(period.to - period.from);
             out.availability = 1.0;
             considered += length;
             continue;

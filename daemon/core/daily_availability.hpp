@@ -21,8 +21,8 @@ struct day_availability {
     // nullopt when the service was not watched that day (not yet configured, daemon down
     // the whole day, or the day has not started).
     std::optional<double> availability;
-    std::chrono::seconds down{0};   // downtime inside the watched part of the day
-    std::uint32_t outages = 0;      // outages overlapping the watched part of the day
+    std::chrono::seconds down{0}; // downtime inside the watched part of the day
+    std::uint32_t outages = 0;    // outages overlapping the watched part of the day
 };
 
 struct daily_availability_input {

@@ -180,8 +180,7 @@ std::optional<std::vector<monitoring_gap>> recorder::gaps(wall_time from, wall_t
     return ledger_->gaps(from, to);
 }
 
-std::optional<std::vector<rollup>> recorder::rollups(std::int64_t from_hour,
-                                                     std::int64_t to_hour) {
+std::optional<std::vector<rollup>> recorder::rollups(std::int64_t from_hour, std::int64_t to_hour) {
     flush();
     if (!ledger_) {
         return std::nullopt;

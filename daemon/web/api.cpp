@@ -132,8 +132,7 @@ nlohmann::json services_json(const monitor& m, const recorder& rec, const config
 
 void add_service_routes(http_server& server, const monitor& m, const recorder& rec,
                         const config& cfg) {
-    server.route("/api/v1/services", [&m, &rec, &cfg](const http_request& req,
-                                                      http_response& res) {
+    server.route("/api/v1/services", [&m, &rec, &cfg](const http_request& req, http_response& res) {
         if (req.method != "GET" && req.method != "HEAD") {
             json_error(res, 405, "use GET");
             return;

@@ -55,7 +55,8 @@ const check_runtime* pending_check(const monitor& m, const service_runtime& s) {
 } // namespace
 
 status_history::status_history(boost::asio::io_context& io, recorder& rec)
-    : timer_(io), recorder_(rec) {}
+    : timer_(io)
+    , recorder_(rec) {}
 
 void status_history::start_backfill(minutes utc_offset, wall_time now, std::size_t checks) {
     const std::int32_t today = local_day_number(now, utc_offset);
@@ -84,15 +85,14 @@ void status_history::backfill_step(minutes utc_offset) {
     }
     // Other handlers (probes, requests) run between steps.
     timer_.expires_after(std::chrono::milliseconds{2});
-    timer_.async_wait(
-        [weak = weak_from_this(), utc_offset](const boost::system::error_code& ec) {
-            if (ec) {
-                return;
-            }
-            if (auto self = weak.lock()) {
-                self->backfill_step(utc_offset);
-            }
-        });
+    timer_.async_wait([weak = weak_from_this(), utc_offset](const boost::system::error_code& ec) {
+        if (ec) {
+            return;
+        }
+        if (auto self = weak.lock()) {
+            self->backfill_step(utc_offset);
+        }
+    });
 }
 
 void status_history::mark_watched(const std::string& service_key, std::int32_t day) {
@@ -274,8 +274,8 @@ status_view build_status_view(const monitor& m, recorder& rec, const config& cfg
             } else if (closed) {
                 out.state = display_state::idle;
             } else {
-                out.state = s.state == service_state::up ? display_state::up
-                                                         : display_state::unknown;
+                out.state =
+                    s.state == service_state::up ? display_state::up : display_state::unknown;
             }
             break;
         }
@@ -371,7 +371,8 @@ bool accepts_gzip(std::string_view header) {
             return true;
         }
         const std::string_view value = item.substr(q + 2);
-        return !(value.starts_with("0") && value.find_first_of("123456789") == std::string_view::npos);
+        return !(value.starts_with("0") &&
+                 value.find_first_of("123456789") == std::string_view::npos);
     }
     return false;
 }
@@ -439,8 +440,8 @@ void add_status_routes(boost::asio::io_context& io, http_server& server, const m
         if (!page.at || steady - *page.at >= status_history::page_max_age || steady < *page.at) {
             const wall_time now = std::chrono::system_clock::now();
             state->history->refresh(m, cfg, now);
-            page.html = render_status_page(build_status_view(m, rec, cfg, *state->history, now),
-                                           lang);
+            page.html =
+                render_status_page(build_status_view(m, rec, cfg, *state->history, now), lang);
             page.gzip.clear();
             page.at = steady;
         }

@@ -165,10 +165,9 @@ constexpr labels labels_en{
     .legend_hint = "Hover over or tap a bar to read that day's availability.",
     .no_services = "No services are monitored yet.",
     .watched_by = "Monitored by Pantau",
-    .state = {"Down", "Degraded", "Maintenance", "Operational", "Outside service hours",
-              "Unknown"},
-    .headline_one = {"1 service is down", "1 service is degraded",
-                     "1 service is under maintenance", "", "", ""},
+    .state = {"Down", "Degraded", "Maintenance", "Operational", "Outside service hours", "Unknown"},
+    .headline_one = {"1 service is down", "1 service is degraded", "1 service is under maintenance",
+                     "", "", ""},
     .headline_many = {" services are down", " services are degraded",
                       " services are under maintenance", "", "", ""},
     .months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
@@ -180,12 +179,12 @@ constexpr labels labels_en{
 // Text icons beside the state's words (never colour alone). U+FE0E asks for the text
 // presentation, so no emoji font turns them into pictures of another colour.
 constexpr std::array<std::string_view, 6> state_icons{
-    "\u2715",        // down: multiplication x
-    "!",             // degraded
-    "\u2692\uFE0E",  // maintenance: hammer and pick
-    "\u2713",        // up: check mark
-    "\u263E\uFE0E",  // idle: moon
-    "?",             // unknown
+    "\u2715",       // down: multiplication x
+    "!",            // degraded
+    "\u2692\uFE0E", // maintenance: hammer and pick
+    "\u2713",       // up: check mark
+    "\u263E\uFE0E", // idle: moon
+    "?",            // unknown
 };
 
 std::size_t index_of(display_state s) {
@@ -377,13 +376,13 @@ table.outages td::before{content:attr(data-label);color:var(--muted);min-width:8
 
 void render_header(std::string& out, const status_view& v, const labels& t,
                    std::string_view title) {
-    out += "<a class=\"skip\" href=\"#main\">";
+    out += R"(<a class="skip" href="#main">)";
     out += t.skip;
     out += "</a>\n<header class=\"top\"><div class=\"wrap\"><div class=\"brand\">";
     if (!v.logo.empty()) {
         out += "<img src=\"";
         append_escaped(out, v.logo);
-        out += "\" alt=\"\">"; // decorative: the title next to it says who this is
+        out += R"(" alt="">)"; // decorative: the title next to it says who this is
     }
     out += "<h1>";
     append_escaped(out, title);
@@ -397,7 +396,7 @@ void render_header(std::string& out, const status_view& v, const labels& t,
     out += t.other_lang;
     out += "\">";
     out += t.other_lang_name;
-    out += "</a><button type=\"button\" id=\"theme-toggle\" aria-pressed=\"false\" hidden>";
+    out += R"(</a><button type="button" id="theme-toggle" aria-pressed="false" hidden>)";
     out += t.dark_theme;
     out += "</button></nav></div></header>\n";
 }
@@ -438,9 +437,9 @@ void render_overall(std::string& out, const status_view& v, const labels& t) {
     out += "</h2><p>";
     // "5 layanan: 3 Berjalan normal, 1 Gangguan, 1 Di luar jam layanan"
     bool first = true;
-    for (const display_state s : {display_state::up, display_state::down, display_state::degraded,
-                                  display_state::maintenance, display_state::idle,
-                                  display_state::unknown}) {
+    for (const display_state s :
+         {display_state::up, display_state::down, display_state::degraded,
+          display_state::maintenance, display_state::idle, display_state::unknown}) {
         const std::size_t n = counts.at(index_of(s));
         if (n == 0) {
             continue;
@@ -460,7 +459,7 @@ void render_overall(std::string& out, const status_view& v, const labels& t) {
 }
 
 void render_outages(std::string& out, const status_view& v, const labels& t) {
-    out += "<section aria-labelledby=\"ongoing\"><h2 id=\"ongoing\">";
+    out += R"(<section aria-labelledby="ongoing"><h2 id="ongoing">)";
     out += t.ongoing;
     out += "</h2>\n";
     if (v.open_outages.empty()) {
@@ -500,7 +499,7 @@ void render_outages(std::string& out, const status_view& v, const labels& t) {
 }
 
 void render_maintenance(std::string& out, const status_view& v, const labels& t) {
-    out += "<section aria-labelledby=\"maintenance\"><h2 id=\"maintenance\">";
+    out += R"(<section aria-labelledby="maintenance"><h2 id="maintenance">)";
     out += t.maintenance;
     out += "</h2>\n";
     if (v.maintenance.empty()) {
@@ -556,9 +555,9 @@ void render_bar(std::string& out, const status_service& s, const std::vector<std
     }
     const std::string window = std::to_string(n) + std::string(t.units[0]);
     const std::string total = s.availability ? percent_text(*s.availability, t) : "\u2013";
-    out += "<div class=\"bar\" style=\"--n:";
+    out += R"(<div class="bar" style="--n:)";
     out += std::to_string(n);
-    out += "\" role=\"img\" aria-label=\"";
+    out += R"(" role="img" aria-label=")";
     out += t.window;
     out += window;
     out += ": ";
@@ -623,9 +622,9 @@ void render_service(std::string& out, const status_view& v, const status_service
                     const std::vector<std::string>& dates, const labels& t) {
     out += "<li class=\"svc st-";
     out += to_string(s.state);
-    out += "\"><div class=\"svc-top\"><span class=\"svc-name\">";
+    out += R"("><div class="svc-top"><span class="svc-name">)";
     append_escaped(out, s.name);
-    out += "</span><span class=\"state\"><span class=\"ico\" aria-hidden=\"true\">";
+    out += R"(</span><span class="state"><span class="ico" aria-hidden="true">)";
     out += state_icons.at(index_of(s.state));
     out += "</span>";
     out += t.state.at(index_of(s.state));
@@ -649,7 +648,7 @@ void render_service(std::string& out, const status_view& v, const status_service
 }
 
 void render_services(std::string& out, const status_view& v, const labels& t) {
-    out += "<section aria-labelledby=\"services\"><h2 id=\"services\">";
+    out += R"(<section aria-labelledby="services"><h2 id="services">)";
     out += t.services;
     out += "</h2>\n<ul class=\"legend\" aria-label=\"";
     out += t.legend;
@@ -683,7 +682,7 @@ void render_services(std::string& out, const status_view& v, const labels& t) {
             continue;
         }
         any = true;
-        out += "<section class=\"agency\" aria-labelledby=\"agency-";
+        out += R"(<section class="agency" aria-labelledby="agency-)";
         append_escaped(out, a.id);
         out += "\"><h3 id=\"agency-";
         append_escaped(out, a.id);

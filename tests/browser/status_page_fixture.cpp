@@ -93,11 +93,10 @@ bool seed_ledger(const std::string& path) {
         std::chrono::floor<std::chrono::hours>(pantau::local_midnight(today - 29, wib))
             .time_since_epoch()
             .count();
-    const auto last_hour =
-        std::chrono::floor<std::chrono::hours>(now).time_since_epoch().count();
+    const auto last_hour = std::chrono::floor<std::chrono::hours>(now).time_since_epoch().count();
     std::vector<pantau::rollup> rows;
-    for (const char* key : {"dukcapil/akta-online/portal", "dukcapil/ktp/portal",
-                            "dinkes/janji-temu/portal"}) {
+    for (const char* key :
+         {"dukcapil/akta-online/portal", "dukcapil/ktp/portal", "dinkes/janji-temu/portal"}) {
         for (auto h = first_hour; h < last_hour; ++h) {
             rows.push_back({key, h, 120, 0, 6.0, 0.1});
         }

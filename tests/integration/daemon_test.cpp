@@ -252,14 +252,14 @@ TEST_CASE("daemon: the status page and /api/v1/services show a down and an up se
     fixture_server srv;
     srv.set_status("/akta", 503);
     temp_dir dir;
-    const auto cfg = dir.write(
-        "pantau.yaml", "ledger: " + (dir.path / "ledger.db").string() + "\n" +
-                           "status_page: {title: \"Kota <Contoh>\", footer: Diskominfo}\n" +
-                           config_for(srv, "  - id: kia\n"
-                                           "    name: \"<script>alert(1)</script>\"\n"
-                                           "    agency: dukcapil\n"
-                                           "    checks: [{id: portal, http: {url: \"" +
-                                               srv.url("/ok") + "\"}}]\n"));
+    const auto cfg = dir.write("pantau.yaml",
+                               "ledger: " + (dir.path / "ledger.db").string() + "\n" +
+                                   "status_page: {title: \"Kota <Contoh>\", footer: Diskominfo}\n" +
+                                   config_for(srv, "  - id: kia\n"
+                                                   "    name: \"<script>alert(1)</script>\"\n"
+                                                   "    agency: dukcapil\n"
+                                                   "    checks: [{id: portal, http: {url: \"" +
+                                                       srv.url("/ok") + "\"}}]\n"));
     child_process p({PANTAU_BINARY, "run", "--config", cfg});
     const std::string base = start(p);
     REQUIRE(service_up_becomes(base, "dukcapil", "akta", 0, 10s));

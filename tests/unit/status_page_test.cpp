@@ -136,8 +136,7 @@ TEST_CASE("daily availability: a monitoring gap hides downtime and shrinks the d
 TEST_CASE("daily availability: local day numbers follow the UTC offset") {
     // 00:30 WIB on 28 Nov is still 27 Nov in UTC.
     const wall_time t = wib(2026, 11, 28, 0, 30);
-    CHECK(pantau::local_day_number(t, wib_offset) ==
-          pantau::local_day_number(t, 0min) + 1);
+    CHECK(pantau::local_day_number(t, wib_offset) == pantau::local_day_number(t, 0min) + 1);
     CHECK(pantau::local_midnight(pantau::local_day_number(t, wib_offset), wib_offset) ==
           wib(2026, 11, 28));
 }
@@ -211,8 +210,9 @@ TEST_CASE("status page: every state reads as words with an icon, not colour alon
     const std::string id = pantau::render_status_page(v, status_lang::id);
     const std::string en = pantau::render_status_page(v, status_lang::en);
     const auto row = [](const std::string& state, const std::string& name) {
-        return "<li class=\"svc st-" + state + "\"><div class=\"svc-top\"><span class=\"svc-name\">" +
-               name + "</span><span class=\"state\"><span class=\"ico\" aria-hidden=\"true\">";
+        return "<li class=\"svc st-" + state +
+               "\"><div class=\"svc-top\"><span class=\"svc-name\">" + name +
+               "</span><span class=\"state\"><span class=\"ico\" aria-hidden=\"true\">";
     };
     CHECK(contains(id, row("down", "Layanan Akta Kelahiran Online")));
     CHECK(contains(id, row("up", "KTP Elektronik")));
@@ -220,9 +220,10 @@ TEST_CASE("status page: every state reads as words with an icon, not colour alon
     CHECK(contains(id, row("maintenance", "Sehat Ibu")));
     CHECK(contains(id, row("idle", "Antrian Puskesmas")));
     CHECK(contains(id, row("unknown", "Layanan Baru")));
-    for (const char* words : {"</span>Gangguan</span>", "</span>Berjalan normal</span>",
-                              "</span>Terganggu sebagian</span>", "</span>Pemeliharaan</span>",
-                              "</span>Di luar jam layanan</span>", "</span>Belum diketahui</span>"}) {
+    for (const char* words :
+         {"</span>Gangguan</span>", "</span>Berjalan normal</span>",
+          "</span>Terganggu sebagian</span>", "</span>Pemeliharaan</span>",
+          "</span>Di luar jam layanan</span>", "</span>Belum diketahui</span>"}) {
         CHECK_MESSAGE(contains(id, words), words);
     }
     for (const char* words : {"</span>Down</span>", "</span>Operational</span>",
@@ -240,8 +241,7 @@ TEST_CASE("status page: every state reads as words with an icon, not colour alon
 TEST_CASE("status page: headline names the most urgent state") {
     status_view v = sample_view();
     v.agencies[0].services[0].state = display_state::up;
-    CHECK(contains(pantau::render_status_page(v, status_lang::id),
-                   "1 layanan terganggu sebagian"));
+    CHECK(contains(pantau::render_status_page(v, status_lang::id), "1 layanan terganggu sebagian"));
     v.agencies[1].services[0].state = display_state::down;
     v.agencies[1].services[1].state = display_state::down;
     CHECK(contains(pantau::render_status_page(v, status_lang::en), "2 services are down"));
