@@ -22,7 +22,7 @@
 #include "web/metrics.hpp"
 #include "web/objective_metrics.hpp"
 #include "web/probe_endpoint.hpp"
-#include "web/status_page.hpp"
+#include "web/status_data.hpp"
 
 namespace pantau {
 
@@ -224,19 +224,8 @@ private:
                             [this](const http_request& req, const http_server::responder& respond) {
                                 probe_endpoint_.handle(req, respond);
                             });
-        server_.route("/api/v1/services", [this](const http_request&, http_response& res) {
-            res.content_type = "application/json";
-            res.body = services_json(monitor_).dump(2);
-        });
-        server_.route("/", [this](const http_request& req, http_response& res) {
-            if (req.path != "/") {
-                res.status = 404;
-                res.body = "not found\n";
-                return;
-            }
-            res.content_type = "text/html; charset=utf-8";
-            res.body = render_status_page(monitor_);
-        });
+        add_service_routes(server_, monitor_, recorder_, config_);
+        add_status_routes(io_, server_, monitor_, recorder_, config_);
     }
 
     const daemon_options& options_;

@@ -37,6 +37,8 @@ std::string demo_config(const sim::sim_server& sim, const std::string& dir) {
            "admin_token: demo   # for POST /-/reload and pantau ack in the demo\n"
            "timezone: Asia/Jakarta\n"
            "defaults: {interval: 5s, timeout: 3s, retry_interval: 2s, failure_threshold: 2}\n"
+           "status_page: {title: Status Layanan Publik Kota Simulasi, footer: \"pantau demo: "
+           "simulated services on loopback\"}\n"
            "agencies:\n"
            "  - {id: dukcapil, name: Dinas Kependudukan dan Pencatatan Sipil}\n"
            "  - {id: dinkes, name: Dinas Kesehatan}\n"

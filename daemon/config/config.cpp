@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -357,10 +358,10 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 // ---------------------------------------------------------------------------------------
 // The walk over the YAML tree. Every check fails with load_failure at the first problem.
 
-constexpr field_names<15> top_keys{"listen",        "ledger",      "admin_token", "timezone",
-                                   "max_in_flight", "defaults",    "calendars",   "channels",
-                                   "escalation",    "agencies",    "services",    "maintenance",
-                                   "public_url",    "notify_retry", "modules"};
+constexpr field_names<16> top_keys{"listen",        "ledger",       "admin_token", "timezone",
+                                   "max_in_flight", "defaults",     "calendars",   "channels",
+                                   "escalation",    "agencies",     "services",    "maintenance",
+                                   "public_url",    "notify_retry", "modules",     "status_page"};
 enum top_key : std::size_t {
     t_listen,
     t_ledger,
@@ -377,6 +378,7 @@ enum top_key : std::size_t {
     t_public_url,
     t_notify_retry,
     t_modules,
+    t_status_page,
 };
 
 constexpr field_names<2> retry_keys{"first", "max"};
@@ -522,6 +524,48 @@ enum weekly_key : std::size_t { w_days, w_from, w_to };
 
 constexpr field_names<2> calendar_keys{"hours", "holidays"};
 enum calendar_key : std::size_t { cal_hours, cal_holidays };
+
+constexpr field_names<3> status_page_keys{"title", "logo", "footer"};
+enum status_page_key : std::size_t { sp_title, sp_logo, sp_footer };
+
+// A logo file inlined into the status page: extension -> media type.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> logo_types{{
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},
+    {".gif", "image/gif"},
+    {".webp", "image/webp"},
+}};
+constexpr std::size_t max_logo_bytes = std::size_t{256} * 1024;
+
+std::string base64(std::string_view bytes) {
+    constexpr std::string_view alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        const auto n = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16U) |
+                       (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8U) |
+                       std::uint32_t{static_cast<unsigned char>(bytes[i + 2])};
+        out += alphabet[(n >> 18U) & 63U];
+        out += alphabet[(n >> 12U) & 63U];
+        out += alphabet[(n >> 6U) & 63U];
+        out += alphabet[n & 63U];
+    }
+    if (i < bytes.size()) {
+        auto n = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16U;
+        if (i + 1 < bytes.size()) {
+            n |= std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8U;
+        }
+        out += alphabet[(n >> 18U) & 63U];
+        out += alphabet[(n >> 12U) & 63U];
+        out += i + 1 < bytes.size() ? alphabet[(n >> 6U) & 63U] : '=';
+        out += '=';
+    }
+    return out;
+}
 
 constexpr field_names<2> holiday_keys{"date", "name"};
 enum holiday_key : std::size_t { hol_date, hol_name };
@@ -736,6 +780,9 @@ public:
         }
         if (f[t_modules].present) {
             read_modules(f[t_modules], cfg);
+        }
+        if (f[t_status_page].present) {
+            read_status_page(f[t_status_page], cfg.status_page);
         }
         return cfg;
     }
@@ -1429,6 +1476,63 @@ private:
             out.push_back(given[i].hours);
         }
         return out;
+    }
+
+    void read_status_page(const field& section, status_page_config& out) const {
+        expect_map(section);
+        out.where = at(section.key.Mark());
+        const auto f = read_fields(section.value, "in status_page", status_page_keys);
+        if (f[sp_title].present) {
+            out.title = text(f[sp_title]);
+        }
+        if (f[sp_footer].present) {
+            out.footer = text(f[sp_footer]);
+        }
+        if (f[sp_logo].present) {
+            out.logo = read_logo(f[sp_logo]);
+        }
+    }
+
+    // An http(s) URL as written, or an image file (relative to the config file) as a data:
+    // URI, so the page needs nothing from elsewhere.
+    std::string read_logo(const field& f) const {
+        std::string value = text(f);
+        if (value.empty()) {
+            return value;
+        }
+        if (iequals_prefix(value, "http://") || iequals_prefix(value, "https://")) {
+            if (!is_http_url(value) || value.find_first_of("\"<> ") != std::string::npos) {
+                fail(value_mark(f), "invalid logo URL " + quoted(value) +
+                                        ": write e.g. https://portal.example.go.id/logo.png");
+            }
+            return value;
+        }
+        const std::size_t dot = value.rfind('.');
+        std::string extension = dot == std::string::npos ? "" : value.substr(dot);
+        std::transform(extension.begin(), extension.end(), extension.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const auto* type = std::find_if(logo_types.begin(), logo_types.end(),
+                                        [&](const auto& t) { return t.first == extension; });
+        if (type == logo_types.end()) {
+            fail(value_mark(f), "logo " + quoted(value) +
+                                    ": write an http(s) URL or the path of an .svg, .png, .jpg, "
+                                    ".gif or .webp file");
+        }
+        std::string path = value;
+        const std::size_t slash = file_.rfind('/');
+        if (path.front() != '/' && slash != std::string::npos) {
+            path.insert(0, file_, 0, slash + 1);
+        }
+        std::string contents;
+        if (const auto reason = read_whole_file(path, contents)) {
+            fail(value_mark(f), "cannot read logo file " + quoted(path) + ": " + *reason);
+        }
+        if (contents.size() > max_logo_bytes) {
+            fail(value_mark(f), "logo file " + quoted(path) + " is " +
+                                    std::to_string(contents.size() / 1024) +
+                                    " KiB; the status page inlines it, so keep it under 256 KiB");
+        }
+        return "data:" + std::string{type->second} + ";base64," + base64(contents);
     }
 
     // A file name (relative to the config file's directory) or an inline list; sorted,

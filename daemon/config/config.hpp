@@ -200,6 +200,17 @@ struct defaults_config {
     unsigned success_threshold = 1;
 };
 
+// The public status page at `/` (status_page: {title, logo, footer}).
+struct status_page_config {
+    std::string title;  // empty: "Status Layanan Publik" / "Public Service Status"
+    std::string footer; // plain text under the page, e.g. who runs it and whom to call
+    // What <img src> gets: an http(s) URL as written, or a data: URI holding the image file
+    // named in the configuration (relative to it; read at load, so the page stays
+    // self-contained). Empty: no logo.
+    std::string logo;
+    source_location where;
+};
+
 struct config {
     std::string listen = "127.0.0.1:9470"; // host:port; port 0 picks a free port
     std::string ledger = "/var/lib/pantau/ledger.db";
@@ -229,6 +240,7 @@ struct config {
     duration notify_retry_max{300000};
     // /probe modules by name (`modules:`), besides the built-in http_2xx and http_post_2xx.
     std::map<std::string, probe_module> modules;
+    status_page_config status_page;
     std::string path; // file it was loaded from
 };
 

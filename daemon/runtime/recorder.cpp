@@ -209,6 +209,22 @@ std::optional<std::optional<outage_record>> recorder::outage(std::int64_t id) {
     return ledger_->outage(id);
 }
 
+std::optional<std::vector<monitoring_gap>> recorder::gaps(wall_time from, wall_time to) {
+    flush();
+    if (!ledger_) {
+        return std::nullopt;
+    }
+    return ledger_->gaps(from, to);
+}
+
+std::optional<std::vector<rollup>> recorder::rollups(std::int64_t from_hour, std::int64_t to_hour) {
+    flush();
+    if (!ledger_) {
+        return std::nullopt;
+    }
+    return ledger_->rollups(from_hour, to_hour);
+}
+
 std::optional<std::int64_t> recorder::open_outage(const std::string& key) const {
     auto it = open_.find(key);
     if (it == open_.end()) {

@@ -96,6 +96,10 @@ public:
     // Queries the ledger after writing what is pending; nullopt when it is unavailable.
     std::optional<std::vector<outage_record>> outages(const outage_query& q);
     std::optional<std::optional<outage_record>> outage(std::int64_t id);
+    // Monitoring gaps and hourly rollups (ledger::gaps, ledger::rollups), likewise. Rollups
+    // of the current minute are still in memory (they are written once a minute).
+    std::optional<std::vector<monitoring_gap>> gaps(wall_time from, wall_time to);
+    std::optional<std::vector<rollup>> rollups(std::int64_t from_hour, std::int64_t to_hour);
 
     // The open outage of a service ("agency/service"), if any.
     std::optional<std::int64_t> open_outage(const std::string& service_key) const;

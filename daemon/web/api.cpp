@@ -6,10 +6,12 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 #include "config/config.hpp"
 #include "core/time_format.hpp"
 #include "runtime/notifier.hpp"
+#include "runtime/monitor.hpp"
 #include "runtime/recorder.hpp"
 #include "web/http_server.hpp"
 
@@ -116,6 +118,74 @@ nlohmann::json window_json(const maintenance_window& w, wall_time now, std::chro
                      {"end", format_rfc3339(next->second, off)}};
     }
     return j;
+}
+
+nlohmann::json services_json(const monitor& m, const recorder& rec, const config& cfg) {
+    const auto off = cfg.utc_offset;
+    std::map<std::string_view, nlohmann::json> by_agency; // agency id -> its services
+    for (const service_runtime& s : m.services()) {
+        nlohmann::json checks = nlohmann::json::array();
+        for (auto id : s.checks) {
+            const check_runtime* c = m.checks()[id].get();
+            if (c == nullptr) {
+                continue;
+            }
+            nlohmann::json jc = {
+                {"id", c->cfg.id},
+                {"state", to_string(c->health.state())},
+                {"since", format_rfc3339(c->state_since, off)},
+                {"reason", c->last ? nlohmann::json(c->last->reason) : nlohmann::json(nullptr)},
+                {"duration_seconds",
+                 c->last ? nlohmann::json(std::chrono::duration<double>(c->last->elapsed).count())
+                         : nlohmann::json(nullptr)},
+            };
+            checks.push_back(std::move(jc));
+        }
+        const auto open = rec.open_outage(s.agency + "/" + s.id);
+        by_agency[s.agency].push_back({
+            {"agency", s.agency},
+            {"id", s.id},
+            {"name", s.name},
+            {"state", to_string(s.state)},
+            {"since", format_rfc3339(s.state_since, off)},
+            {"cause", s.cause.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.cause)},
+            {"open_outage", open ? nlohmann::json(*open) : nlohmann::json(nullptr)},
+            {"checks", std::move(checks)},
+        });
+    }
+    nlohmann::json agencies = nlohmann::json::array();
+    nlohmann::json services = nlohmann::json::array();
+    const auto add_agency = [&](const std::string& id, const std::string& name) {
+        auto found = by_agency.find(id);
+        nlohmann::json list =
+            found == by_agency.end() ? nlohmann::json::array() : std::move(found->second);
+        for (const auto& s : list) {
+            services.push_back(s);
+        }
+        agencies.push_back({{"id", id}, {"name", name}, {"services", std::move(list)}});
+        if (found != by_agency.end()) {
+            by_agency.erase(found);
+        }
+    };
+    for (const agency_config& a : cfg.agencies) {
+        add_agency(a.id, a.name);
+    }
+    while (!by_agency.empty()) { // services of agencies missing from cfg (not expected)
+        const std::string id{by_agency.begin()->first};
+        add_agency(id, id);
+    }
+    return {{"agencies", std::move(agencies)}, {"services", std::move(services)}};
+}
+
+void add_service_routes(http_server& server, const monitor& m, const recorder& rec,
+                        const config& cfg) {
+    server.route("/api/v1/services", [&m, &rec, &cfg](const http_request& req, http_response& res) {
+        if (req.method != "GET" && req.method != "HEAD") {
+            json_error(res, 405, "use GET");
+            return;
+        }
+        json_ok(res, services_json(m, rec, cfg));
+    });
 }
 
 void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {

@@ -13,6 +13,7 @@ namespace pantau {
 
 class http_server;
 class notifier;
+class monitor;
 class recorder;
 struct config;
 struct maintenance_window;
@@ -38,5 +39,13 @@ nlohmann::json window_json(const maintenance_window& w, wall_time now,
 // {"service" | "agency", "start", "end", "reason", "by"}), DELETE
 // /api/v1/maintenance/{id} (bearer; windows added through the API only).
 void add_maintenance_routes(http_server& server, notifier& n, const config& cfg);
+// GET /api/v1/services: agencies, their services with state, cause and open outage id, and
+// each service's checks with state and last probe. Times are RFC 3339 at cfg.utc_offset.
+nlohmann::json services_json(const monitor& m, const recorder& rec, const config& cfg);
+
+// Registers GET /api/v1/services (services_json).
+void add_service_routes(http_server& server, const monitor& m, const recorder& rec,
+                        const config& cfg);
+
 
 } // namespace pantau

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/process.hpp"
 #include "fixtures/temp_dir.hpp"
@@ -243,5 +245,71 @@ TEST_CASE("demo: a service goes down and recovers within a minute") {
     REQUIRE(service_up_becomes(base, "dukcapil", "akta-online", 1, 40s));
     CHECK(p.wait_for_output("service dukcapil/akta-online is UP again", 5s));
     p.signal(SIGINT);
+    CHECK(p.wait(5s) == 0);
+}
+
+TEST_CASE("daemon: the status page and /api/v1/services show a down and an up service") {
+    fixture_server srv;
+    srv.set_status("/akta", 503);
+    temp_dir dir;
+    const auto cfg = dir.write("pantau.yaml",
+                               "ledger: " + (dir.path / "ledger.db").string() + "\n" +
+                                   "status_page: {title: \"Kota <Contoh>\", footer: Diskominfo}\n" +
+                                   config_for(srv, "  - id: kia\n"
+                                                   "    name: \"<script>alert(1)</script>\"\n"
+                                                   "    agency: dukcapil\n"
+                                                   "    checks: [{id: portal, http: {url: \"" +
+                                                       srv.url("/ok") + "\"}}]\n"));
+    child_process p({PANTAU_BINARY, "run", "--config", cfg});
+    const std::string base = start(p);
+    REQUIRE(service_up_becomes(base, "dukcapil", "akta", 0, 10s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "ktp", 1, 10s));
+    REQUIRE(service_up_becomes(base, "dukcapil", "kia", 1, 10s));
+
+    const auto page = http_get(base + "/");
+    REQUIRE(page.status == 200);
+    const auto has = [](const std::string& body, const std::string& text) {
+        return body.find(text) != std::string::npos;
+    };
+    CHECK(has(page.body, "<html lang=\"id\">"));
+    CHECK(has(page.body, "<title>Kota &lt;Contoh&gt;</title>"));
+    CHECK(has(page.body, "1 layanan sedang mengalami gangguan"));
+    CHECK(has(page.body, "<li class=\"svc st-down\"><div class=\"svc-top\"><span "
+                         "class=\"svc-name\">Akta Online</span>"));
+    CHECK(has(page.body, "</span>Gangguan</span>"));
+    // A service without a name shows its id.
+    CHECK(has(page.body, "<li class=\"svc st-up\"><div class=\"svc-top\"><span "
+                         "class=\"svc-name\">ktp</span>"));
+    CHECK(has(page.body, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    CHECK_FALSE(has(page.body, "<script>alert(1)"));
+    CHECK(has(page.body, "<td data-label=\"Penyebab\">check portal: http 503</td>"));
+    CHECK(has(page.body, "<p>Diskominfo</p>"));
+
+    const auto en = http_get(base + "/?lang=en");
+    CHECK(has(en.body, "<html lang=\"en\">"));
+    CHECK(has(en.body, "1 service is down"));
+    CHECK(has(en.body, "</span>Down</span>"));
+    CHECK(has(en.body, "</span>Operational</span>"));
+    CHECK(http_get(base + "/status.js").body.find("theme-toggle") != std::string::npos);
+    CHECK(http_get(base + "/nope").status == 404);
+
+    const auto api = http_get(base + "/api/v1/services");
+    REQUIRE(api.status == 200);
+    const auto json = nlohmann::json::parse(api.body);
+    REQUIRE(json["agencies"].size() == 1);
+    CHECK(json["agencies"][0]["name"] == "Dinas Kependudukan");
+    const auto& services = json["agencies"][0]["services"];
+    REQUIRE(services.size() == 3);
+    CHECK(services[0]["id"] == "akta");
+    CHECK(services[0]["state"] == "down");
+    CHECK(services[0]["open_outage"].is_number_integer());
+    CHECK(services[0]["checks"][0]["state"] == "down");
+    CHECK(services[0]["checks"][0]["reason"] == "http 503");
+    CHECK(services[0]["since"].get<std::string>().ends_with("+07:00"));
+    CHECK(services[1]["state"] == "up");
+    CHECK(services[1]["open_outage"].is_null());
+    CHECK(json["services"].size() == 3);
+
+    p.signal(SIGTERM);
     CHECK(p.wait(5s) == 0);
 }
