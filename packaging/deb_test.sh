@@ -84,7 +84,7 @@ dpkg-deb -x "$deb" "$out/root"
 "$out/root/usr/bin/pantau" --version | grep -qx "pantau $version" || fail "pantau --version"
 exec_start=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$out/root/usr/lib/systemd/system/pantau.service")
 [ -x "$out/root$exec_start" ] || fail "the unit's ExecStart $exec_start is not in the package"
-if ! PANTAU_ADMIN_TOKEN=test "$out/root/usr/bin/pantau" check-config "$out/root/etc/pantau/pantau.yaml"; then
+if ! PANTAU_ADMIN_TOKEN=test PANTAU_TELEGRAM_TOKEN=test "$out/root/usr/bin/pantau" check-config "$out/root/etc/pantau/pantau.yaml"; then
     fail "the shipped /etc/pantau/pantau.yaml does not pass check-config"
 fi
 

@@ -507,10 +507,11 @@ void http_session::handle_request() {
     parser_.reset();
 
     const bool head = method == http::verb::head;
-    if (method != http::verb::get && method != http::verb::head && method != http::verb::post) {
+    if (method != http::verb::get && method != http::verb::head && method != http::verb::post &&
+        method != http::verb::delete_) {
         http_response response;
         response.status = 405;
-        response.headers.emplace_back("Allow", "GET, HEAD, POST");
+        response.headers.emplace_back("Allow", "GET, HEAD, POST, DELETE");
         response.body = "method not allowed\n";
         answer(std::move(response), version, keep_alive, head);
         return;
