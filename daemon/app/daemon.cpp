@@ -225,7 +225,7 @@ private:
                                 probe_endpoint_.handle(req, respond);
                             });
         add_service_routes(server_, monitor_, recorder_, config_);
-        add_status_routes(io_, server_, monitor_, recorder_, config_);
+        add_status_routes(io_, server_, monitor_, recorder_, config_, notifier_.policy().windows());
     }
 
     const daemon_options& options_;

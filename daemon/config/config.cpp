@@ -384,7 +384,6 @@ enum top_key : std::size_t {
 constexpr field_names<2> retry_keys{"first", "max"};
 enum retry_key : std::size_t { r_first, r_max };
 
-
 constexpr field_names<2> module_keys{"timeout", "http"};
 enum module_key : std::size_t { m_timeout, m_http };
 

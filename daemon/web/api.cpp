@@ -10,8 +10,8 @@
 
 #include "config/config.hpp"
 #include "core/time_format.hpp"
-#include "runtime/notifier.hpp"
 #include "runtime/monitor.hpp"
+#include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"
 #include "web/http_server.hpp"
 

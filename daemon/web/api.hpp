@@ -47,5 +47,4 @@ nlohmann::json services_json(const monitor& m, const recorder& rec, const config
 void add_service_routes(http_server& server, const monitor& m, const recorder& rec,
                         const config& cfg);
 
-
 } // namespace pantau

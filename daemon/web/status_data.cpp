@@ -222,7 +222,8 @@ std::optional<outage_record> status_history::open_outage(std::int64_t id) {
 }
 
 status_view build_status_view(const monitor& m, recorder& rec, const config& cfg,
-                              status_history& history, wall_time now) {
+                              status_history& history, wall_time now,
+                              std::span<const maintenance_window> windows) {
     status_view v;
     v.title = cfg.status_page.title;
     v.logo = cfg.status_page.logo;
@@ -279,6 +280,9 @@ status_view build_status_view(const monitor& m, recorder& rec, const config& cfg
             }
             break;
         }
+        if (!windows.empty() && planned_until(windows, s.agency, s.id, now)) {
+            out.state = display_state::maintenance;
+        }
         out.open_outage = rec.open_outage(key);
         if (const daily_availability_result* f = history.find(key)) {
             out.days = f->days;
@@ -314,6 +318,30 @@ status_view build_status_view(const monitor& m, recorder& rec, const config& cfg
               [](const status_outage& a, const status_outage& b) {
                   return a.started_at != b.started_at ? a.started_at < b.started_at : a.id < b.id;
               });
+    // Maintenance going on now or starting within a week.
+    for (const maintenance_window& w : windows) {
+        const auto next = next_occurrence(w, now);
+        if (!next || next->first > now + std::chrono::hours(24 * 7)) {
+            continue;
+        }
+        status_maintenance item;
+        const auto agency = agency_index.find(w.agency);
+        item.agency_name =
+            agency != agency_index.end() ? v.agencies[agency->second].name : w.agency;
+        if (!w.service.empty()) {
+            const auto conf = service_cfg.find(key_of(w.agency, w.service));
+            item.service_name = conf != service_cfg.end() && !conf->second->name.empty()
+                                    ? conf->second->name
+                                    : w.service;
+        }
+        item.from = next->first;
+        item.to = next->second;
+        item.description = w.reason;
+        v.maintenance.push_back(std::move(item));
+    }
+    std::sort(
+        v.maintenance.begin(), v.maintenance.end(),
+        [](const status_maintenance& a, const status_maintenance& b) { return a.from < b.from; });
     return v;
 }
 
@@ -412,12 +440,14 @@ struct status_routes {
 } // namespace
 
 void add_status_routes(boost::asio::io_context& io, http_server& server, const monitor& m,
-                       recorder& rec, const config& cfg) {
+                       recorder& rec, const config& cfg,
+                       const std::vector<maintenance_window>& windows) {
     auto state = std::make_shared<status_routes>();
     state->history = std::make_shared<status_history>(io, rec);
     state->history->start_backfill(cfg.utc_offset, std::chrono::system_clock::now(),
                                    m.check_count());
-    server.route("/", [state, &m, &rec, &cfg](const http_request& req, http_response& res) {
+    server.route("/", [state, &m, &rec, &cfg, &windows](const http_request& req,
+                                                        http_response& res) {
         if (req.path != "/") {
             res.status = 404;
             res.body = "not found\n";
@@ -440,8 +470,8 @@ void add_status_routes(boost::asio::io_context& io, http_server& server, const m
         if (!page.at || steady - *page.at >= status_history::page_max_age || steady < *page.at) {
             const wall_time now = std::chrono::system_clock::now();
             state->history->refresh(m, cfg, now);
-            page.html =
-                render_status_page(build_status_view(m, rec, cfg, *state->history, now), lang);
+            page.html = render_status_page(
+                build_status_view(m, rec, cfg, *state->history, now, windows), lang);
             page.gzip.clear();
             page.at = steady;
         }

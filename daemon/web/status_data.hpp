@@ -20,11 +20,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/daily_availability.hpp"
+#include "core/maintenance.hpp"
 #include "ledger/ledger.hpp"
 #include "web/status_page.hpp"
 
@@ -101,14 +103,19 @@ private:
     bool dirty_ = false;
 };
 
-// The view of the current state. `history` should have been refreshed.
+// The view of the current state. `history` should have been refreshed. A service inside
+// one of `windows` is shown in maintenance; windows active now or starting within a week
+// are listed.
 status_view build_status_view(const monitor& m, recorder& rec, const config& cfg,
-                              status_history& history, wall_time now);
+                              status_history& history, wall_time now,
+                              std::span<const maintenance_window> windows = {});
 
 // GET / (status page; ?lang=id|en, remembered in the cookie pantau_lang) and
 // GET /status.js. `cfg` is the daemon's current configuration (read on every request).
+// `windows` (the escalation runtime's, config and API ones) is read on every render.
 void add_status_routes(boost::asio::io_context& io, http_server& server, const monitor& m,
-                       recorder& rec, const config& cfg);
+                       recorder& rec, const config& cfg,
+                       const std::vector<maintenance_window>& windows);
 
 // The language of a request: ?lang= wins, then the pantau_lang cookie, then Indonesian.
 status_lang request_language(std::string_view query, std::string_view cookie_header);

@@ -64,7 +64,7 @@ struct status_outage {
     bool acknowledged = false;
 };
 
-// A planned maintenance window (none are fed in yet).
+// A planned maintenance window, active or coming (from the escalation runtime).
 struct status_maintenance {
     std::string agency_name;
     std::string service_name; // empty: the whole agency

@@ -405,6 +405,10 @@ services:
         REQUIRE(outages["outages"].size() == 1);
         CHECK(outages["outages"][0]["planned"] == true);
         CHECK(outages["outages"][0]["planned_until"] == "2099-01-01T00:00:00+07:00");
+        // The status page lists the window and shows the service in maintenance.
+        const std::string page = http_get(base + "/?lang=en").body;
+        CHECK(page.find("ganti server") != std::string::npos);
+        CHECK(page.find("1 service is under maintenance") != std::string::npos);
         p.signal(SIGTERM);
         REQUIRE(p.wait(10s) == 0);
     }
