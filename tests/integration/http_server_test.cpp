@@ -664,7 +664,7 @@ TEST_CASE("bad handlers and bad requests get error statuses") {
 
     const curl_reply put = c.custom(s.url("/framing"), "PUT");
     CHECK(put.status == 405);
-    CHECK(put.header("Allow") == "GET, HEAD, POST");
+    CHECK(put.header("Allow") == "GET, HEAD, POST, DELETE");
 
     raw_client garbage{s.port()};
     REQUIRE_FALSE(garbage.send("NOT HTTP AT ALL\r\n\r\n"));
