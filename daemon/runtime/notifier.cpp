@@ -579,8 +579,11 @@ void notifier::arm_refresh(lane& l) {
     l.refresh_timer->expires_after(*every);
     const std::string name = l.figures.name;
     l.refresh_timer->async_wait([this, name](const boost::system::error_code& ec) {
+        if (ec) {
+            return; // cancelled: the notifier may be gone
+        }
         const auto it = lanes_.find(name);
-        if (ec || it == lanes_.end() || !it->second.ch) {
+        if (it == lanes_.end() || !it->second.ch) {
             return;
         }
         for (const auto& [id, n] : it->second.firing) {
