@@ -11,6 +11,12 @@ if [ ${#sources[@]} -eq 0 ]; then
 fi
 clang-format --dry-run --Werror "${sources[@]}"
 
+# CTest splits a test's name at ';', so an integration case named with one never runs.
+if git grep -n -E 'TEST_CASE\("[^"]*;' -- tests/integration >&2; then
+    echo "integration test names must not contain ';' (CTest would skip them)" >&2
+    exit 1
+fi
+
 # clang-tidy on translation units of the product (tests follow the format only).
 mapfile -t units < <(printf '%s\n' "${sources[@]}" | grep -E '^(daemon|probes)/.*\.cpp$')
 log=$(mktemp)
