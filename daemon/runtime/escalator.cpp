@@ -8,6 +8,8 @@ namespace pantau {
 
 namespace {
 
+using json = nlohmann::json;
+
 notification_kind kind_of(step_kind k) {
     switch (k) {
     case step_kind::notify: return notification_kind::firing;
@@ -33,7 +35,87 @@ std::pair<std::string, std::string> split_cause(const std::string& cause) {
     return {{}, cause};
 }
 
+std::optional<notification_kind> parse_kind(const std::string& s) {
+    for (const auto k : {notification_kind::firing, notification_kind::reminder,
+                         notification_kind::resolved, notification_kind::flapping}) {
+        if (s == to_string(k)) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<step_kind> parse_step_kind(const std::string& s) {
+    for (const auto k : {step_kind::notify, step_kind::reminder, step_kind::resolve}) {
+        if (s == to_string(k)) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
+
+std::string outbound_to_json(const outbound& o) {
+    const notification& n = o.message;
+    json data{
+        {"key", n.idempotency_key},
+        {"channel", o.channel},
+        {"kind", to_string(n.kind)},
+        {"level", n.level},
+        {"step",
+         {{"level", o.step.level},
+          {"channel", o.step.channel},
+          {"kind", to_string(o.step.kind)},
+          {"repeat", o.step.repeat}}},
+        {"message",
+         {{"agency_name", n.agency_name},
+          {"service_name", n.service_name},
+          {"check", n.check},
+          {"reason", n.reason},
+          {"since", to_ledger_ms(n.since)},
+          {"utc_offset_minutes", n.utc_offset.count()},
+          {"link", n.link}}},
+    };
+    return data.dump();
+}
+
+std::optional<outbound> outbound_from_json(const std::string& text) {
+    const auto data = json::parse(text, nullptr, false);
+    if (!data.is_object() || !data.contains("message") || !data["message"].is_object() ||
+        !data.contains("step") || !data["step"].is_object()) {
+        return std::nullopt;
+    }
+    try {
+        outbound o;
+        o.channel = data.at("channel").get<std::string>();
+        const auto kind = parse_kind(data.at("kind").get<std::string>());
+        const auto& step = data.at("step");
+        const auto skind = parse_step_kind(step.at("kind").get<std::string>());
+        if (!kind || !skind || o.channel.empty()) {
+            return std::nullopt;
+        }
+        o.step.level = step.at("level").get<std::size_t>();
+        o.step.channel = step.at("channel").get<std::string>();
+        o.step.kind = *skind;
+        o.step.repeat = step.at("repeat").get<std::uint64_t>();
+        notification& n = o.message;
+        n.idempotency_key = data.at("key").get<std::string>();
+        n.kind = *kind;
+        n.level = data.at("level").get<int>();
+        const auto& m = data.at("message");
+        n.agency_name = m.at("agency_name").get<std::string>();
+        n.service_name = m.at("service_name").get<std::string>();
+        n.check = m.at("check").get<std::string>();
+        n.reason = m.at("reason").get<std::string>();
+        n.since = from_ledger_ms(m.at("since").get<std::int64_t>());
+        n.utc_offset = std::chrono::minutes{m.at("utc_offset_minutes").get<std::int64_t>()};
+        n.link = m.at("link").get<std::string>();
+        return o;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
 
 const char* to_string(hold_kind h) {
     switch (h) {
@@ -147,9 +229,7 @@ outage_marks escalator::opened(std::int64_t id, const std::string& agency,
         }
     }
     marks.planned_until = planned_until(windows_, agency, service, at);
-    const bool service_flaps =
-        std::any_of(flapping_.begin(), flapping_.end(),
-                    [&](const std::string& c) { return c.rfind(key + "/", 0) == 0; });
+    const bool service_flaps = flapping_in(key);
     if (marks.planned_until) {
         t.held = hold_kind::maintenance;
         t.hold_until = marks.planned_until;
@@ -164,6 +244,13 @@ outage_marks escalator::opened(std::int64_t id, const std::string& agency,
     open_[key] = id;
     outages_[id] = std::move(t);
     return marks;
+}
+
+bool escalator::flapping_in(const std::string& service_key) const {
+    // flapping_ is sorted: the service's checks ("agency/service/...") sit together.
+    const std::string prefix = service_key + "/";
+    const auto it = flapping_.lower_bound(prefix);
+    return it != flapping_.end() && it->rfind(prefix, 0) == 0;
 }
 
 void escalator::start_engine(tracked& t, wall_time anchor) {
@@ -227,10 +314,7 @@ std::vector<outbound> escalator::flapping(const std::string& agency, const std::
     std::vector<outbound> out;
     if (!started) {
         flapping_.erase(check_key);
-        const bool still =
-            std::any_of(flapping_.begin(), flapping_.end(),
-                        [&](const std::string& c) { return c.rfind(key + "/", 0) == 0; });
-        if (!still) {
+        if (!flapping_in(key)) {
             for (auto& [id, t] : outages_) {
                 if (t.held == hold_kind::flapping && t.agency == agency && t.service == service &&
                     !t.closed) {
@@ -285,20 +369,11 @@ void escalator::restore(const std::vector<outage_record>& open,
         if (e.kind != ledger_event_kind::notification_queued || e.outage_id <= 0) {
             continue;
         }
-        const auto data = nlohmann::json::parse(e.data, nullptr, false);
-        const auto step = data.is_object() ? data.find("step") : data.end();
-        if (!data.is_object() || step == data.end() || !step->is_object()) {
+        auto parsed = outbound_from_json(e.data);
+        if (!parsed) {
             continue;
         }
-        escalation_step s;
-        s.level = step->value("level", std::size_t{0});
-        s.channel = step->value("channel", std::string{});
-        const std::string kind = step->value("kind", std::string{});
-        s.kind = kind == "reminder"  ? step_kind::reminder
-                 : kind == "resolve" ? step_kind::resolve
-                                     : step_kind::notify;
-        s.repeat = step->value("repeat", std::uint64_t{0});
-        steps[e.outage_id].push_back(std::move(s));
+        steps[e.outage_id].push_back(std::move(parsed->step));
     }
     std::set<std::int64_t> open_ids;
     for (const outage_record& o : open) {

@@ -40,6 +40,10 @@ struct outbound {
     bool new_level = false; // the first message of a level higher than any before
 };
 
+// The ledger data of a notification_queued event, and back (nullopt when malformed).
+std::string outbound_to_json(const outbound& o);
+std::optional<outbound> outbound_from_json(const std::string& data);
+
 // What a held outage waits for.
 enum class hold_kind : std::uint8_t { none, maintenance, dependency, flapping };
 const char* to_string(hold_kind h);
@@ -109,6 +113,8 @@ private:
     const std::vector<escalation_rule>* policy_of(const std::string& agency,
                                                   const std::string& service) const;
     void start_engine(tracked& t, wall_time anchor);
+    // Whether a check of the service ("agency/service") is flapping.
+    bool flapping_in(const std::string& service_key) const;
     void release(wall_time now);
     notification message_of(const tracked& t, const escalation_step& step) const;
     std::string service_key(const std::string& agency, const std::string& service) const {

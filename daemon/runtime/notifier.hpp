@@ -141,8 +141,4 @@ private:
 std::string window_to_json(const maintenance_window& w, const std::string& by);
 std::optional<maintenance_window> window_from_json(const std::string& data);
 
-// The ledger data of a notification_queued event, and back (nullopt when malformed).
-std::string outbound_to_json(const outbound& o);
-std::optional<outbound> outbound_from_json(const std::string& data);
-
 } // namespace pantau

@@ -30,6 +30,20 @@ void json_ok(http_response& res, const nlohmann::json& body) {
     res.body = body.dump(2) + "\n";
 }
 
+// Whether the request carries the admin token; answers 401 when it does not.
+bool authorized(const config& cfg, const http_request& req, http_response& res,
+                std::string_view what) {
+    if (bearer_matches(cfg.admin_token, req.header("Authorization"))) {
+        return true;
+    }
+    res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    json_error(res, 401,
+               cfg.admin_token.empty()
+                   ? std::string{what} + " needs admin_token in the configuration"
+                   : std::string{"missing or wrong bearer token"});
+    return false;
+}
+
 std::optional<std::int64_t> parse_id(std::string_view s) {
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -260,12 +274,7 @@ void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
             json_error(res, 405, "use POST");
             return;
         }
-        if (!bearer_matches(cfg.admin_token, req.header("Authorization"))) {
-            res.headers.emplace_back("WWW-Authenticate", "Bearer");
-            json_error(res, 401,
-                       cfg.admin_token.empty()
-                           ? "acknowledging needs admin_token in the configuration"
-                           : "missing or wrong bearer token");
+        if (!authorized(cfg, req, res, "acknowledging")) {
             return;
         }
         nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
@@ -288,20 +297,6 @@ void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
 }
 
 namespace {
-
-// Whether the request carries the admin token; answers 401 when it does not.
-bool authorized(const config& cfg, const http_request& req, http_response& res,
-                std::string_view what) {
-    if (bearer_matches(cfg.admin_token, req.header("Authorization"))) {
-        return true;
-    }
-    res.headers.emplace_back("WWW-Authenticate", "Bearer");
-    json_error(res, 401,
-               cfg.admin_token.empty()
-                   ? std::string{what} + " needs admin_token in the configuration"
-                   : std::string{"missing or wrong bearer token"});
-    return false;
-}
 
 // A window from {"service" or "agency", "start", "end", "reason"}; sets `error` otherwise.
 std::optional<maintenance_window> window_from_request(const nlohmann::json& body, const config& cfg,
