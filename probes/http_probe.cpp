@@ -126,7 +126,10 @@ std::optional<std::string> check_json(const std::string& body,
 
 class http_probe final : public probe {
 public:
-    http_probe(curl_multi& curl, http_check spec) : curl_(curl), spec_(std::move(spec)) {
+    http_probe(curl_multi& curl, http_check spec, body_inspector inspect)
+        : curl_(curl)
+        , spec_(std::move(spec))
+        , inspect_(std::move(inspect)) {
         if (spec_.expect.body_matches) {
             try {
                 regex_.emplace(*spec_.expect.body_matches, boost::regex::ECMAScript);
@@ -136,7 +139,7 @@ public:
         }
         needs_body_ = !spec_.expect.body_contains.empty() ||
                       !spec_.expect.body_not_contains.empty() || spec_.expect.body_matches ||
-                      !spec_.expect.json.empty();
+                      !spec_.expect.json.empty() || inspect_ != nullptr;
         for (const auto& [name, value] : spec_.headers) {
             std::string line = name;
             line += ": ";
@@ -437,10 +440,14 @@ private:
         }
         r.status = probe_status::success;
         r.reason = "http " + std::to_string(code);
+        if (inspect_) {
+            inspect_(r, body_);
+        }
     }
 
     curl_multi& curl_;
     http_check spec_;
+    body_inspector inspect_;
     curl_easy_ptr easy_;
     curl_slist_ptr headers_;
     std::optional<boost::regex> regex_;
@@ -460,7 +467,12 @@ private:
 } // namespace
 
 std::unique_ptr<probe> make_http_probe(curl_multi& curl, const http_check& spec) {
-    return std::make_unique<http_probe>(curl, spec);
+    return std::make_unique<http_probe>(curl, spec, nullptr);
+}
+
+std::unique_ptr<probe> make_http_probe(curl_multi& curl, const http_check& spec,
+                                       body_inspector inspect) {
+    return std::make_unique<http_probe>(curl, spec, std::move(inspect));
 }
 
 } // namespace pantau

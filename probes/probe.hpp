@@ -17,6 +17,7 @@ namespace pantau {
 
 class curl_multi;
 class tls_context_cache;
+class heartbeat_board;
 
 using probe_handler = std::function<void(probe_result)>;
 
@@ -46,9 +47,24 @@ struct probe_context {
     // TLS client contexts (trust stores) shared by the TLS probes that use the same CA
     // file, created on first use: a trust store is large, a check is not.
     std::shared_ptr<tls_context_cache> tls_contexts;
+    // Heartbeats received, by check key; created on first use.
+    std::shared_ptr<heartbeat_board> heartbeats;
 };
 
-// Makes the probe for a check's configuration.
-std::unique_ptr<probe> make_probe(probe_context& ctx, const check_spec& spec);
+// Makes the probe for a check's configuration. `key` ("agency/service/check") names the
+// check for probes that are fed from outside (heartbeat).
+std::unique_ptr<probe> make_probe(probe_context& ctx, const check_spec& spec,
+                                  const std::string& key = {});
+
+// A result known without I/O (heartbeat, an idle activity check), delivered from the event
+// loop as probes promise, unless cancelled first.
+class deferred_result {
+public:
+    void post(boost::asio::io_context& io, probe_result r, probe_handler done);
+    void cancel() { pending_.reset(); }
+
+private:
+    std::shared_ptr<probe_handler> pending_;
+};
 
 } // namespace pantau

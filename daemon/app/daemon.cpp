@@ -75,6 +75,9 @@ public:
         monitor_.set_listener(&recorder_);
         monitor_.add_listener(&notifier_);
         monitor_.apply(config_);
+        for (const ledger_event& e : recorder_.last_heartbeats()) {
+            monitor_.push(e.agency + "/" + e.service + "/" + e.check, e.at);
+        }
         metrics_.set_reload_result(true, unix_now());
         metrics_.add_collectable(make_recorder_collector(recorder_, monitor_));
         metrics_.add_collectable(make_notifier_collector(notifier_, monitor_));
@@ -220,6 +223,7 @@ private:
         });
         add_outage_routes(server_, recorder_, config_);
         add_maintenance_routes(server_, notifier_, config_);
+        add_heartbeat_routes(server_, monitor_, recorder_, config_);
         server_.route_async("/probe",
                             [this](const http_request& req, const http_server::responder& respond) {
                                 probe_endpoint_.handle(req, respond);

@@ -413,7 +413,7 @@ enum service_key : std::size_t {
     s_depends_on,
 };
 
-constexpr field_names<12> check_keys{"id",
+constexpr field_names<14> check_keys{"id",
                                      "interval",
                                      "timeout",
                                      "retry_interval",
@@ -424,7 +424,9 @@ constexpr field_names<12> check_keys{"id",
                                      "tcp",
                                      "tls",
                                      "dns",
-                                     "icmp"};
+                                     "icmp",
+                                     "heartbeat",
+                                     "activity"};
 enum check_key : std::size_t {
     c_id,
     c_interval,
@@ -438,11 +440,14 @@ enum check_key : std::size_t {
     c_tls,
     c_dns,
     c_icmp,
+    c_heartbeat,
+    c_activity,
 };
 // The probe types, in check_keys' order from c_http on.
 constexpr std::size_t first_probe_key = c_http;
 constexpr std::string_view probe_types_hint =
-    "http, tcp, tls, dns or icmp, e.g. http: {url: \"https://example.go.id/\"} or tcp: "
+    "http, tcp, tls, dns, icmp, heartbeat or activity, e.g. http: {url: "
+    "\"https://example.go.id/\"} or tcp: "
     "{address: \"mail.example.go.id:25\"}";
 
 constexpr field_names<3> tcp_keys{"address", "send", "expect"};
@@ -469,6 +474,25 @@ constexpr field_names<6> dns_rcodes{"NOERROR",  "FORMERR", "SERVFAIL",
 
 constexpr field_names<3> icmp_keys{"host", "count", "max_loss"};
 enum icmp_key : std::size_t { icmp_host, icmp_count, icmp_max_loss };
+
+constexpr field_names<3> heartbeat_keys{"expect_every", "grace", "token"};
+enum heartbeat_key : std::size_t { hb_expect_every, hb_grace, hb_token };
+
+constexpr field_names<10> activity_keys{
+    "url",    "value", "metric",  "min_increase", "must_increase_within",
+    "during", "what",  "headers", "tls_verify",   "ca_file"};
+enum activity_key : std::size_t {
+    a_url,
+    a_value,
+    a_metric,
+    a_min_increase,
+    a_must_increase_within,
+    a_during,
+    a_what,
+    a_headers,
+    a_tls_verify,
+    a_ca_file,
+};
 
 constexpr field_names<11> http_keys{
     "url",           "method",     "headers", "body",     "follow_redirects",
@@ -1025,6 +1049,19 @@ private:
         }
         fail(value_mark(f),
              "expected true or false for " + quoted(f.name) + ", got " + quoted(text(f)));
+    }
+
+    // A finite decimal number, e.g. 1 or 2.5.
+    double read_number(const field& f, std::string_view example) const {
+        const std::string value = text(f);
+        double n = 0;
+        const char* end = value.data() + value.size();
+        const auto [ptr, ec] = std::from_chars(value.data(), end, n);
+        if (value.empty() || ec != std::errc{} || ptr != end || !std::isfinite(n)) {
+            fail(value_mark(f), "expected a number for " + quoted(f.name) + ", e.g. " +
+                                    std::string{example} + "; got " + quoted(value));
+        }
+        return n;
     }
 
     // "99.5%" or 99.5; above 0 and at most 100.
@@ -1932,6 +1969,7 @@ private:
                 svc.hours = text(f[s_hours]);
                 check_calendar(f[s_hours], *svc.hours, cfg);
             }
+            current_ = &cfg;
             read_checks(f[s_checks], cfg.defaults, svc);
             const std::string key = svc.agency + "/" + svc.id;
             if (f[s_depends_on].present) {
@@ -2037,9 +2075,11 @@ private:
         } else {
             check.retry_interval = std::max(duration{check.interval / 3}, duration{1000});
         }
+        // A late heartbeat is late: its grace already allows for slowness.
+        const unsigned default_failures = f[c_heartbeat].present ? 1 : defaults.failure_threshold;
         check.failure_threshold = f[c_failure_threshold].present
                                       ? read_threshold(f[c_failure_threshold])
-                                      : defaults.failure_threshold;
+                                      : default_failures;
         check.success_threshold = f[c_success_threshold].present
                                       ? read_threshold(f[c_success_threshold])
                                       : defaults.success_threshold;
@@ -2061,6 +2101,8 @@ private:
         case c_tls: check.spec = read_tls(*probe_field); break;
         case c_dns: check.spec = read_dns(*probe_field); break;
         case c_icmp: check.spec = read_icmp(*probe_field); break;
+        case c_heartbeat: check.spec = read_heartbeat(*probe_field); break;
+        case c_activity: check.spec = read_activity(*probe_field); break;
         default: check.spec = read_http(*probe_field); break;
         }
         return check;
@@ -2290,6 +2332,89 @@ private:
         return icmp;
     }
 
+    heartbeat_check read_heartbeat(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in heartbeat", heartbeat_keys);
+        require(f[hb_expect_every], section.value, "heartbeat", "expect_every: 24h");
+        require(f[hb_token], section.value, "heartbeat", "token: \"${SYNC_TOKEN}\"");
+        heartbeat_check hb;
+        hb.expect_every = read_positive_duration(f[hb_expect_every], "24h");
+        if (f[hb_grace].present) {
+            hb.grace = read_duration(f[hb_grace]);
+        }
+        hb.token = text(f[hb_token]);
+        if (hb.token.empty() || hb.token.find_first_of(" \t\r\n") != std::string::npos) {
+            fail(value_mark(f[hb_token]),
+                 "a heartbeat token must be a non-empty word without spaces; generate one "
+                 "with \"openssl rand -hex 16\" and keep it in the environment, e.g. "
+                 "token: \"${SYNC_TOKEN}\"");
+        }
+        return hb;
+    }
+
+    activity_check read_activity(const field& section) const {
+        expect_map(section);
+        const auto f = read_fields(section.value, "in activity", activity_keys);
+        require(f[a_url], section.value, "activity",
+                "url: https://antrian.example.go.id/stats.json");
+        activity_check a;
+        a.http.url = text(f[a_url]);
+        if (!is_http_url(a.http.url)) {
+            fail(value_mark(f[a_url]), "invalid url " + quoted(a.http.url) +
+                                           ": url must start with http:// or https:// and name "
+                                           "a host, e.g. https://antrian.example.go.id/stats.json");
+        }
+        if (f[a_value].present == f[a_metric].present) {
+            fail(f[a_value].present ? f[a_metric].key.Mark() : section.value.Mark(),
+                 "activity needs exactly one of value (a JSON pointer into a JSON answer, e.g. "
+                 "value: /antrian/dilayani_hari_ini) or metric (a sample of a Prometheus text "
+                 "page, e.g. metric: 'antrian_dilayani_total{loket=\"1\"}')");
+        }
+        if (f[a_value].present) {
+            a.pointer = text(f[a_value]);
+            std::string error;
+            if (!valid_json_pointer(a.pointer, error)) {
+                fail(value_mark(f[a_value]), "invalid JSON pointer " + quoted(a.pointer) + ": " +
+                                                 error + "; write e.g. /antrian/dilayani_hari_ini");
+            }
+        } else {
+            const std::string written = text(f[a_metric]);
+            std::string error;
+            a.metric = parse_metric_selector(written, error);
+            if (!a.metric) {
+                fail(value_mark(f[a_metric]), "invalid metric " + quoted(written) + ": " + error);
+            }
+        }
+        if (f[a_min_increase].present) {
+            a.min_increase = read_number(f[a_min_increase], "1");
+            if (!(a.min_increase > 0)) {
+                fail(value_mark(f[a_min_increase]),
+                     "min_increase must be more than 0, e.g. min_increase: 1");
+            }
+        }
+        if (f[a_must_increase_within].present) {
+            a.must_increase_within = read_positive_duration(f[a_must_increase_within], "60m");
+        }
+        if (f[a_during].present) {
+            a.during = text(f[a_during]);
+            check_calendar(f[a_during], *a.during, *current_);
+            a.calendar = current_->calendars.at(*a.during);
+        }
+        if (f[a_what].present) {
+            a.what = text(f[a_what]);
+        }
+        if (f[a_headers].present) {
+            read_headers(f[a_headers], a.http);
+        }
+        if (f[a_tls_verify].present) {
+            a.http.tls_verify = read_bool(f[a_tls_verify]);
+        }
+        if (f[a_ca_file].present) {
+            a.http.ca_file = read_ca_file(f[a_ca_file]);
+        }
+        return a;
+    }
+
     // /probe modules: `modules: {name: {timeout: 5s, http: {<a check's http keys but url>}}}`.
     void read_modules(const field& section, config& cfg) const {
         expect_map(section);
@@ -2482,6 +2607,7 @@ private:
     const std::string& file_;
     // Agencies by id with the line each was defined at; ids in definition order.
     std::unordered_map<std::string, int> agency_lines_;
+    const config* current_ = nullptr; // the configuration being read (for calendars)
     std::vector<std::string> agency_ids_;
     // depends_on of the checks of the service being read, by check id.
     std::unordered_map<std::string, field> check_depends_;

@@ -16,6 +16,7 @@
 #include "core/duration.hpp"
 #include "core/escalation.hpp"
 #include "core/maintenance.hpp"
+#include "core/metric_text.hpp"
 
 namespace pantau {
 
@@ -45,6 +46,10 @@ struct json_expectation {
 // Parses `/pointer OP value` or `/pointer exists`. On failure returns nullopt and sets
 // `error` to a message saying what to write instead.
 std::optional<json_expectation> parse_json_expectation(std::string_view text, std::string& error);
+
+// Whether `pointer` is an RFC 6901 JSON pointer to a member ("/a/b", not ""); sets `error`
+// when not.
+bool valid_json_pointer(std::string_view pointer, std::string& error);
 
 // "==", "<", "exists", ...
 std::string_view to_string(json_op op);
@@ -128,7 +133,35 @@ struct icmp_check {
     bool operator==(const icmp_check&) const = default;
 };
 
-using check_spec = std::variant<http_check, tcp_check, tls_check, dns_check, icmp_check>;
+// heartbeat: pushed, not probed. The service, or a job at the agency, calls
+// POST /api/v1/heartbeat/{service}/{check} with `Authorization: Bearer <token>`; the check is
+// DOWN once none arrived for expect_every + grace.
+struct heartbeat_check {
+    duration expect_every{std::chrono::hours{24}};
+    duration grace{0};
+    std::string token;
+
+    bool operator==(const heartbeat_check&) const = default;
+};
+
+// activity (the Bekasi detector): a number read over HTTP must increase by at least
+// min_increase within must_increase_within, counted in the `during` hours only.
+struct activity_check {
+    // What is fetched: url, headers, tls_verify, ca_file (a 2xx answer is required).
+    http_check http;
+    std::string pointer;                   // `value:` JSON pointer into a JSON body, or
+    std::optional<metric_selector> metric; // `metric:` a sample of a Prometheus text page
+    double min_increase = 1;
+    duration must_increase_within{std::chrono::hours{1}};
+    std::optional<std::string> during;        // calendar name; unset: at all hours
+    std::optional<service_calendar> calendar; // that calendar, resolved at load
+    std::string what;                         // "tickets served", for reasons
+
+    bool operator==(const activity_check&) const = default;
+};
+
+using check_spec = std::variant<http_check, tcp_check, tls_check, dns_check, icmp_check,
+                                heartbeat_check, activity_check>;
 
 struct check_config {
     std::string id;

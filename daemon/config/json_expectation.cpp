@@ -24,6 +24,25 @@ std::string_view to_string(json_op op) {
     return "?";
 }
 
+bool valid_json_pointer(std::string_view pointer, std::string& error) {
+    if (pointer.empty() || pointer.front() != '/') {
+        error = "a JSON pointer starts with /";
+        return false;
+    }
+    if (pointer.find_first_of(" \t\r\n") != std::string_view::npos) {
+        error = "no spaces; write ~0 for \"~\" and ~1 for \"/\" inside a key";
+        return false;
+    }
+    try {
+        const nlohmann::json::json_pointer parsed{std::string{pointer}};
+        static_cast<void>(parsed);
+    } catch (const nlohmann::json::exception&) {
+        error = R"(write ~0 for "~" and ~1 for "/" inside a key)";
+        return false;
+    }
+    return true;
+}
+
 std::optional<json_expectation> parse_json_expectation(std::string_view text, std::string& error) {
     constexpr std::string_view space = " \t";
     const auto trim = [space](std::string_view t) {
@@ -43,12 +62,8 @@ std::optional<json_expectation> parse_json_expectation(std::string_view text, st
     }
     const std::size_t pointer_end = std::min(text.find_first_of(space), text.size());
     out.pointer = std::string{text.substr(0, pointer_end)};
-    try {
-        const nlohmann::json::json_pointer pointer{out.pointer};
-        static_cast<void>(pointer);
-    } catch (const nlohmann::json::exception&) {
-        error = "invalid JSON pointer " + out.pointer +
-                R"( (write ~0 for "~" and ~1 for "/" inside a key))";
+    if (std::string why; !valid_json_pointer(out.pointer, why)) {
+        error = "invalid JSON pointer " + out.pointer + " (" + why + ")";
         return std::nullopt;
     }
     std::string_view rest = trim(text.substr(pointer_end));

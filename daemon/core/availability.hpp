@@ -53,6 +53,9 @@ struct service_calendar {
     std::string id;
     std::array<std::vector<opening_hours>, 7> week;
     std::vector<std::chrono::year_month_day> holidays; // sorted, no duplicates
+    std::chrono::minutes utc_offset{7 * 60};           // of the calendar's time zone
+
+    bool operator==(const service_calendar&) const = default;
 };
 
 // The parts of [span.from, span.to) that fall in service hours, in time order, disjoint;

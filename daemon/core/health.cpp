@@ -10,6 +10,7 @@ std::string_view to_string(check_state s) {
     case check_state::up: return "up";
     case check_state::pending: return "pending";
     case check_state::down: return "down";
+    case check_state::idle: return "idle";
     }
     return "invalid";
 }
@@ -19,6 +20,7 @@ std::string_view to_string(service_state s) {
     case service_state::unknown: return "unknown";
     case service_state::up: return "up";
     case service_state::down: return "down";
+    case service_state::idle: return "idle";
     }
     return "invalid";
 }
@@ -31,6 +33,7 @@ health_tracker::health_tracker(thresholds t) : limits_(t) {
 bool health_tracker::deciding() const {
     switch (state_) {
     case check_state::unknown:
+    case check_state::idle:
     case check_state::up: return false;
     case check_state::pending: return true;
     case check_state::down: return successes_ > 0;
@@ -40,11 +43,17 @@ bool health_tracker::deciding() const {
 
 std::optional<transition> health_tracker::observe(probe_status status, std::string_view reason) {
     const check_state before = state_;
-    if (status == probe_status::success) {
+    if (status == probe_status::idle) {
+        // Not judged: whatever comes next starts afresh, as after a start.
+        failures_ = 0;
+        successes_ = 0;
+        state_ = check_state::idle;
+    } else if (status == probe_status::success) {
         failures_ = 0;
         ++successes_;
         switch (state_) {
         case check_state::unknown:
+        case check_state::idle:
         case check_state::pending:
             // No outage was declared, so one success is enough.
             state_ = check_state::up;
@@ -61,6 +70,7 @@ std::optional<transition> health_tracker::observe(probe_status status, std::stri
         ++failures_;
         switch (state_) {
         case check_state::unknown:
+        case check_state::idle:
         case check_state::up:
         case check_state::pending:
             state_ =
@@ -80,13 +90,19 @@ std::optional<transition> health_tracker::observe(probe_status status, std::stri
 
 service_state derive_service_state(std::span<const check_state> hard_states) {
     bool any_up = false;
+    bool all_idle = !hard_states.empty();
     for (check_state s : hard_states) {
+        all_idle = all_idle && s == check_state::idle;
         switch (s) {
         case check_state::down: return service_state::down;
         case check_state::up:
         case check_state::pending: any_up = true; break;
-        case check_state::unknown: break;
+        case check_state::unknown:
+        case check_state::idle: break;
         }
+    }
+    if (all_idle) {
+        return service_state::idle;
     }
     return any_up ? service_state::up : service_state::unknown;
 }

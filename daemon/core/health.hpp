@@ -13,8 +13,10 @@
 namespace pantau {
 
 // UNKNOWN: no result yet. UP: hard up. PENDING: failing, but fewer than failure_threshold
-// consecutive failures (soft state; re-checked at retry_interval). DOWN: hard down.
-enum class check_state : std::uint8_t { unknown, up, pending, down };
+// consecutive failures (soft state; re-checked at retry_interval). DOWN: hard down. IDLE:
+// outside the hours the check applies in (an activity check's `during`): neither up nor
+// down, and an outage it caused ends.
+enum class check_state : std::uint8_t { unknown, up, pending, down, idle };
 
 std::string_view to_string(check_state s);
 
@@ -60,12 +62,14 @@ private:
     unsigned successes_ = 0;
 };
 
-enum class service_state : std::uint8_t { unknown, up, down };
+// IDLE: every check of the service is idle (nobody is expected to use it now).
+enum class service_state : std::uint8_t { unknown, up, down, idle };
 
 std::string_view to_string(service_state s);
 
 // Default rule over the checks' hard states: DOWN when any check is DOWN; UP when at
-// least one is UP and none is DOWN; UNKNOWN while no check has reached a hard state.
+// least one is UP and none is DOWN; IDLE when every check is IDLE; UNKNOWN while no
+// check has reached a hard state. IDLE checks are left out when others are not idle.
 // (A PENDING check is a soft failure: it counts with the hard state it started from.)
 service_state derive_service_state(std::span<const check_state> hard_states);
 

@@ -7,7 +7,9 @@
 
 namespace pantau {
 
-enum class probe_status { success, failure };
+// idle: the check was not judged this time because nobody is expected to use the service
+// now (an activity check outside its `during` hours); neither up nor down.
+enum class probe_status { success, failure, idle };
 
 // Time spent in each phase of an HTTP exchange, in the sense of blackbox_exporter's
 // probe_http_duration_seconds{phase}. Phases that did not happen stay zero.

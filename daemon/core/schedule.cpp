@@ -80,6 +80,17 @@ void schedule::update(check_id id, std::chrono::nanoseconds interval,
     // A run in flight or queued picks up the new interval when it finishes.
 }
 
+void schedule::run_now(check_id id, mono_time now) {
+    entry& e = entries_.at(id);
+    if (e.state != run_state::waiting || e.due <= now) {
+        return;
+    }
+    ++e.generation; // drop the later heap item
+    e.retrying = true;
+    e.due = now;
+    push(id);
+}
+
 void schedule::remove(check_id id) {
     entry& e = entries_.at(id);
     if (e.state == run_state::removed) {

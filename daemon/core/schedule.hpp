@@ -46,6 +46,10 @@ public:
     void update(check_id id, std::chrono::nanoseconds interval, std::chrono::nanoseconds phase,
                 mono_time now);
 
+    // Brings a waiting check's next run forward to `now` (a heartbeat arrived for a check
+    // that is down); it rejoins its phase-aligned slots afterwards. No-op unless waiting.
+    void run_now(check_id id, mono_time now);
+
     // Stops scheduling a check. A run in flight may still finish(); that is ignored.
     void remove(check_id id);
 

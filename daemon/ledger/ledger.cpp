@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <map>
 #include <memory>
+#include <tuple>
 #include <utility>
 
 namespace pantau {
@@ -21,7 +23,7 @@ constexpr std::array all_kinds{
     ledger_event_kind::escalation_reached,  ledger_event_kind::notification_sent,
     ledger_event_kind::notification_queued, ledger_event_kind::flapping_started,
     ledger_event_kind::flapping_stopped,    ledger_event_kind::maintenance_added,
-    ledger_event_kind::maintenance_removed,
+    ledger_event_kind::maintenance_removed, ledger_event_kind::heartbeat_received,
 };
 
 struct md_ctx_deleter {
@@ -117,6 +119,7 @@ std::string_view to_string(ledger_event_kind k) {
     case ledger_event_kind::flapping_stopped: return "flapping_stopped";
     case ledger_event_kind::maintenance_added: return "maintenance_added";
     case ledger_event_kind::maintenance_removed: return "maintenance_removed";
+    case ledger_event_kind::heartbeat_received: return "heartbeat_received";
     }
     return {};
 }
@@ -220,7 +223,8 @@ bool apply_outage_event(std::optional<outage_record>& row, const ledger_event& e
     case ledger_event_kind::flapping_started:
     case ledger_event_kind::flapping_stopped:
     case ledger_event_kind::maintenance_added:
-    case ledger_event_kind::maintenance_removed: return false;
+    case ledger_event_kind::maintenance_removed:
+    case ledger_event_kind::heartbeat_received: return false;
     }
     return false;
 }
@@ -232,6 +236,23 @@ std::vector<ledger_event> ledger::events_of_kind(std::span<const ledger_event_ki
         return std::find(kinds.begin(), kinds.end(), e.kind) == kinds.end();
     });
     return all;
+}
+
+std::vector<ledger_event> ledger::latest_per_check(ledger_event_kind kind) {
+    const std::array kinds{kind};
+    std::vector<ledger_event> all = events_of_kind(kinds, wall_time{});
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> last;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        last[{all[i].agency, all[i].service, all[i].check}] = i;
+    }
+    std::vector<ledger_event> out;
+    out.reserve(last.size());
+    for (const auto& [key, i] : last) {
+        out.push_back(std::move(all[i]));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const ledger_event& a, const ledger_event& b) { return a.seq < b.seq; });
+    return out;
 }
 
 const std::error_category& ledger_category() noexcept {

@@ -58,6 +58,7 @@ enum class ledger_event_kind : std::uint8_t {
     flapping_stopped,    // agency/service/check, data: {"percent"}
     maintenance_added,   // agency/service, data: the window (API-added windows)
     maintenance_removed, // data: {"id"}
+    heartbeat_received,  // agency/service/check: a job reported in (a heartbeat check)
 };
 
 // The kind's name, "outage_opened"; empty for a value outside the enumeration.
@@ -211,6 +212,10 @@ public:
     // events(); implementations answer it from an index.
     virtual std::vector<ledger_event> events_of_kind(std::span<const ledger_event_kind> kinds,
                                                      wall_time from);
+
+    // The latest event of `kind` for each agency/service/check, in chain order (the last
+    // heartbeat of each check, however long ago). The default filters events_of_kind().
+    virtual std::vector<ledger_event> latest_per_check(ledger_event_kind kind);
 
     // Walks the whole chain, then compares the outage table with the one the events
     // derive. Reports the first problem: a missing event (a hole in seq), an event whose

@@ -235,7 +235,8 @@ bool is_outage_kind(ledger_event_kind k) {
     case ledger_event_kind::flapping_started:
     case ledger_event_kind::flapping_stopped:
     case ledger_event_kind::maintenance_added:
-    case ledger_event_kind::maintenance_removed: return false;
+    case ledger_event_kind::maintenance_removed:
+    case ledger_event_kind::heartbeat_received: return false;
     }
     return false;
 }
@@ -335,6 +336,7 @@ struct statements {
     stmt_ptr events_between;
     stmt_ptr all_events;
     stmt_ptr events_of_kind;
+    stmt_ptr latest_per_check;
     stmt_ptr gaps_after;
     stmt_ptr set_heartbeat;
     stmt_ptr get_heartbeat;
@@ -360,6 +362,7 @@ public:
     std::vector<ledger_event> events(wall_time from, wall_time to) override;
     std::vector<ledger_event> events_of_kind(std::span<const ledger_event_kind> kinds,
                                              wall_time from) override;
+    std::vector<ledger_event> latest_per_check(ledger_event_kind kind) override;
     verify_result verify() override;
     std::string last_error() const override { return last_error_; }
 
@@ -741,6 +744,25 @@ std::vector<ledger_event> sqlite_ledger::events_of_kind(std::span<const ledger_e
     return out;
 }
 
+std::vector<ledger_event> sqlite_ledger::latest_per_check(ledger_event_kind kind) {
+    std::vector<ledger_event> out;
+    std::string kind_name;
+    run q(s_.latest_per_check.get());
+    q.bind(1, to_string(kind));
+    int rc = SQLITE_OK;
+    while ((rc = q.step()) == SQLITE_ROW) {
+        ledger_event e;
+        if (read_event(q, e, kind_name)) {
+            out.push_back(std::move(e));
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        fail("latest_per_check", rc);
+        return {};
+    }
+    return out;
+}
+
 verify_result sqlite_ledger::verify() {
     verify_result r;
     const auto broken = [&r](std::int64_t seq, std::string problem) {
@@ -880,6 +902,11 @@ int prepare_all(sqlite3* db, statements& s) {
         {&s.all_events, "SELECT " + events + " FROM events ORDER BY seq"},
         {&s.events_of_kind,
          "SELECT " + events + " FROM events WHERE kind = ?1 AND at_ms >= ?2 ORDER BY seq"},
+        // events_kind_at narrows to the kind; max(seq) per check is the latest.
+        {&s.latest_per_check, "SELECT " + events +
+                                  " FROM events WHERE seq IN (SELECT max(seq) FROM events"
+                                  " WHERE kind = ?1 GROUP BY agency, service, check_id)"
+                                  " ORDER BY seq"},
         {&s.gaps_after, "SELECT at_ms, data FROM events"
                         " WHERE kind = 'monitoring_gap' AND at_ms > ?1 ORDER BY at_ms, seq"},
         {&s.set_heartbeat, "INSERT INTO heartbeat (id, at_ms) VALUES (1, ?1)"

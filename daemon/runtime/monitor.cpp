@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/duration.hpp"
+#include "probes/heartbeat_probe.hpp"
 #include "runtime/curl_multi.hpp"
 
 namespace pantau {
@@ -86,7 +87,7 @@ void monitor::apply(const config& cfg) {
                 c.cfg = cc;
                 if (spec_changed) {
                     c.prober->cancel();
-                    c.prober = make_probe(probe_ctx_, cc.spec);
+                    c.prober = make_probe(probe_ctx_, cc.spec, key);
                     if (c.in_flight) {
                         // Release the abandoned run's slot; re-check now with the new settings.
                         c.in_flight = false;
@@ -99,21 +100,21 @@ void monitor::apply(const config& cfg) {
                 }
             } else {
                 id = schedule_.add(cc.interval, phase, now);
-                auto c =
-                    std::make_unique<check_runtime>(check_runtime{svc.agency,
-                                                                  svc.id,
-                                                                  key,
-                                                                  cc,
-                                                                  make_probe(probe_ctx_, cc.spec),
-                                                                  health_tracker(thresholds_of(cc)),
-                                                                  flap_detector{},
-                                                                  id,
-                                                                  0,
-                                                                  std::nullopt,
-                                                                  {},
-                                                                  wall,
-                                                                  0,
-                                                                  false});
+                auto c = std::make_unique<check_runtime>(
+                    check_runtime{svc.agency,
+                                  svc.id,
+                                  key,
+                                  cc,
+                                  make_probe(probe_ctx_, cc.spec, key),
+                                  health_tracker(thresholds_of(cc)),
+                                  flap_detector{},
+                                  id,
+                                  0,
+                                  std::nullopt,
+                                  {},
+                                  wall,
+                                  0,
+                                  false});
                 if (checks_.size() <= id) {
                     checks_.resize(id + 1);
                 }
@@ -208,7 +209,7 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
     c.in_flight = false;
     ++c.runs;
     auto& counts = probe_counts_[c.prober->type()];
-    ++counts[result.status == probe_status::success ? 0 : 1];
+    ++counts[static_cast<std::size_t>(result.status)];
     if (result.status == probe_status::failure) {
         c.failure_reason = result.reason;
     }
@@ -231,7 +232,11 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
         }
         update_service(c.service_index, wall);
     }
-    if (auto flap = c.flapping.observe(c.last->status == probe_status::success)) {
+    std::optional<flap_change> flap;
+    if (c.last->status != probe_status::idle) { // not judged: no state change to count
+        flap = c.flapping.observe(c.last->status == probe_status::success);
+    }
+    if (flap) {
         if (*flap == flap_change::started) {
             spdlog::warn("check {} is flapping ({:.0f}% state change over the last {} results)",
                          c.key, c.flapping.percent(), flap_detector::window);
@@ -262,6 +267,41 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
     arm();
 }
 
+const check_runtime* monitor::find_heartbeat(std::string_view service,
+                                             std::string_view check) const {
+    for (const service_runtime& s : services_) {
+        if (s.id != service) {
+            continue;
+        }
+        for (schedule::check_id id : s.checks) {
+            const check_runtime& c = *checks_[id];
+            if (c.cfg.id == check && std::holds_alternative<heartbeat_check>(c.cfg.spec)) {
+                return &c;
+            }
+        }
+    }
+    return nullptr;
+}
+
+const check_runtime* monitor::push(const std::string& key,
+                                   std::chrono::system_clock::time_point at) {
+    const auto it = by_key_.find(key);
+    if (it == by_key_.end() || !checks_[it->second] ||
+        !std::holds_alternative<heartbeat_check>(checks_[it->second]->cfg.spec)) {
+        return nullptr;
+    }
+    check_runtime& c = *checks_[it->second];
+    if (!probe_ctx_.heartbeats) {
+        probe_ctx_.heartbeats = std::make_shared<heartbeat_board>();
+    }
+    probe_ctx_.heartbeats->record(key, at);
+    if (running_ && c.health.state() != check_state::up) {
+        schedule_.run_now(c.schedule_id, mono_clock::now());
+        arm();
+    }
+    return &c;
+}
+
 void monitor::update_service(std::size_t index, std::chrono::system_clock::time_point now) {
     if (index >= services_.size()) {
         return;
@@ -290,8 +330,9 @@ void monitor::update_service(std::size_t index, std::chrono::system_clock::time_
         s.cause_check = first_down->cfg.id;
         s.cause_reason = first_down->failure_reason;
         spdlog::error("service {}/{} is DOWN: {}", s.agency, s.id, s.cause);
-    } else if (next == service_state::up && before == service_state::down) {
-        spdlog::info("service {}/{} is UP again after {} (was: {})", s.agency, s.id,
+    } else if (before == service_state::down) {
+        spdlog::info("service {}/{} is {} after {} down (was: {})", s.agency, s.id,
+                     next == service_state::up ? "UP again" : to_string(next),
                      human_duration(lasted), s.cause);
         s.cause.clear();
         s.cause_check.clear();

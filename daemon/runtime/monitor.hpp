@@ -119,6 +119,12 @@ public:
     // Cancels the timer and every probe in flight; no handler runs afterwards.
     void stop();
 
+    // A heartbeat for the check `key` ("agency/service/check") arrived at `at`. A check that
+    // is not up is judged again at once. nullptr when there is no such heartbeat check.
+    const check_runtime* push(const std::string& key, std::chrono::system_clock::time_point at);
+    // The heartbeat check of service `service` (ids are unique) named `check`, or nullptr.
+    const check_runtime* find_heartbeat(std::string_view service, std::string_view check) const;
+
     // Listeners are told in the order they were added; set_listener replaces them all.
     void set_listener(monitor_listener* l) { listeners_.assign(l != nullptr ? 1 : 0, l); }
     void add_listener(monitor_listener* l) { listeners_.push_back(l); }
@@ -126,8 +132,8 @@ public:
     const std::vector<std::unique_ptr<check_runtime>>& checks() const { return checks_; }
     const std::vector<service_runtime>& services() const { return services_; }
     const lag_histogram& lag() const { return lag_; }
-    // Completed probes by type and result ("success"/"failure").
-    const std::map<std::string, std::array<std::uint64_t, 2>>& probe_counts() const {
+    // Completed probes by type and result, indexed by probe_status (success, failure, idle).
+    const std::map<std::string, std::array<std::uint64_t, 3>>& probe_counts() const {
         return probe_counts_;
     }
     std::uint64_t skipped() const { return schedule_.skipped(); }
@@ -148,7 +154,7 @@ private:
     std::unordered_map<std::string, schedule::check_id> by_key_;
     std::vector<service_runtime> services_;
     lag_histogram lag_;
-    std::map<std::string, std::array<std::uint64_t, 2>> probe_counts_;
+    std::map<std::string, std::array<std::uint64_t, 3>> probe_counts_;
     std::vector<schedule::start> due_; // reused buffer
     std::minstd_rand rng_;
     std::vector<monitor_listener*> listeners_;

@@ -193,6 +193,14 @@ std::optional<outage_record> recorder::acknowledge(std::int64_t id, const std::s
     return acked;
 }
 
+std::vector<ledger_event> recorder::last_heartbeats() {
+    flush();
+    if (!ledger_) {
+        return {};
+    }
+    return ledger_->latest_per_check(ledger_event_kind::heartbeat_received);
+}
+
 std::optional<std::vector<outage_record>> recorder::outages(const outage_query& q) {
     flush();
     if (!ledger_) {
@@ -271,7 +279,7 @@ void recorder::on_service_change(const service_change& c) {
         enqueue(make_event(ledger_event_kind::outage_opened, c.at, c.service.agency, c.service.id,
                            {}, id, data));
         spdlog::info("outage {} opened for {}", id, key);
-    } else if (c.to == service_state::up && open != open_.end()) {
+    } else if ((c.to == service_state::up || c.to == service_state::idle) && open != open_.end()) {
         const std::int64_t id = open->second;
         open_.erase(open);
         enqueue(make_event(ledger_event_kind::outage_closed, c.at, c.service.agency, c.service.id,
@@ -285,8 +293,8 @@ void recorder::on_service_change(const service_change& c) {
 }
 
 void recorder::on_probe_result(const check_runtime& c, wall_time at) {
-    if (!c.last) {
-        return;
+    if (!c.last || c.last->status == probe_status::idle) {
+        return; // not judged: neither up nor down in the rollups
     }
     const std::int64_t hour =
         std::chrono::duration_cast<std::chrono::hours>(at.time_since_epoch()).count();

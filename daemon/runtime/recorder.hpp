@@ -87,6 +87,10 @@ public:
     // pending at once. Returns whether it is in the ledger now; if not, it stays queued.
     bool record(ledger_event e);
 
+    // The latest heartbeat_received event of each check (restores heartbeat checks after a
+    // restart); empty when the ledger is unavailable.
+    std::vector<ledger_event> last_heartbeats();
+
     // Records an acknowledgement of outage `id`. Returns the outage, or nullopt with
     // `error` set ("no outage 12").
     std::optional<outage_record> acknowledge(std::int64_t id, const std::string& by,

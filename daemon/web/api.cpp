@@ -420,3 +420,56 @@ void add_maintenance_routes(http_server& server, notifier& n, const config& cfg)
 }
 
 } // namespace pantau
+
+namespace pantau {
+
+void add_heartbeat_routes(http_server& server, monitor& m, recorder& rec, const config& cfg) {
+    server.route(
+        "/api/v1/heartbeat/", [&m, &rec, &cfg](const http_request& req, http_response& res) {
+            const std::string_view rest =
+                std::string_view(req.path).substr(std::strlen("/api/v1/heartbeat/"));
+            const std::size_t slash = rest.find('/');
+            if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
+                rest.find('/', slash + 1) != std::string_view::npos) {
+                json_error(res, 404, "use POST /api/v1/heartbeat/{service}/{check}");
+                return;
+            }
+            const std::string_view service = rest.substr(0, slash);
+            const std::string_view check = rest.substr(slash + 1);
+            if (req.method != "POST") {
+                res.headers.emplace_back("Allow", "POST");
+                json_error(res, 405, "use POST");
+                return;
+            }
+            const check_runtime* c = m.find_heartbeat(service, check);
+            if (c == nullptr) {
+                json_error(res, 404,
+                           "no heartbeat check \"" + std::string{check} + "\" in service \"" +
+                               std::string{service} + "\"");
+                return;
+            }
+            const auto& spec = std::get<heartbeat_check>(c->cfg.spec);
+            if (!bearer_matches(spec.token, req.header("Authorization"))) {
+                res.headers.emplace_back("WWW-Authenticate", "Bearer");
+                json_error(res, 401, "missing or wrong bearer token (the check's heartbeat token)");
+                return;
+            }
+            const wall_time now = std::chrono::system_clock::now();
+            ledger_event e;
+            e.at = now;
+            e.kind = ledger_event_kind::heartbeat_received;
+            e.agency = c->agency;
+            e.service = c->service;
+            e.check = c->cfg.id;
+            const bool recorded = rec.record(std::move(e));
+            c = m.push(c->key, now);
+            json_ok(res, {{"service", c->service},
+                          {"check", c->cfg.id},
+                          {"received_at", format_rfc3339(now, cfg.utc_offset)},
+                          {"next_due_by",
+                           format_rfc3339(now + spec.expect_every + spec.grace, cfg.utc_offset)},
+                          {"recorded", recorded}});
+        });
+}
+
+} // namespace pantau

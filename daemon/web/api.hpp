@@ -39,6 +39,11 @@ nlohmann::json window_json(const maintenance_window& w, wall_time now,
 // {"service" | "agency", "start", "end", "reason", "by"}), DELETE
 // /api/v1/maintenance/{id} (bearer; windows added through the API only).
 void add_maintenance_routes(http_server& server, notifier& n, const config& cfg);
+// POST /api/v1/heartbeat/{service}/{check} with `Authorization: Bearer <the check's token>`:
+// a job reports in. Recorded in the ledger (heartbeat_received) and fed to the check; the
+// answer says when the next one is due. 404 for an unknown check, 401 for a wrong token.
+void add_heartbeat_routes(http_server& server, monitor& m, recorder& rec, const config& cfg);
+
 // GET /api/v1/services: agencies, their services with state, cause and open outage id, and
 // each service's checks with state and last probe. Times are RFC 3339 at cfg.utc_offset.
 nlohmann::json services_json(const monitor& m, const recorder& rec, const config& cfg);

@@ -3,6 +3,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -46,10 +47,14 @@ public:
                                         prometheus::MetricType::Counter,
                                         {}};
         for (const auto& [type, counts] : monitor_.probe_counts()) {
-            for (int i = 0; i < 2; ++i) {
+            constexpr std::array<const char*, 3> results{"success", "failure", "idle"};
+            for (std::size_t i = 0; i < results.size(); ++i) {
+                if (i == 2 && counts[i] == 0) {
+                    continue; // only checks with service hours are ever idle
+                }
                 prometheus::ClientMetric cm;
-                cm.label = {{"type", type}, {"result", i == 0 ? "success" : "failure"}};
-                cm.counter.value = static_cast<double>(counts[static_cast<std::size_t>(i)]);
+                cm.label = {{"type", type}, {"result", results[i]}};
+                cm.counter.value = static_cast<double>(counts[i]);
                 probes.metric.push_back(std::move(cm));
             }
         }
@@ -247,9 +252,11 @@ void render_checks(std::string& out, const monitor& m) {
         }
     };
 
-    header(out, "probe_success", "Whether the last probe succeeded (1) or failed (0).", "gauge");
+    header(out, "probe_success",
+           "Whether the last probe succeeded (1) or failed (0); absent while the check is idle.",
+           "gauge");
     each([&out](const check_runtime& c) {
-        if (c.last) {
+        if (c.last && c.last->status != probe_status::idle) {
             check_sample(out, "probe_success", c,
                          c.last->status == probe_status::success ? 1.0 : 0.0);
         }
@@ -331,7 +338,8 @@ void render_checks(std::string& out, const monitor& m) {
     header(out, "pantau_check_state", "Health state of each check (1 for the current state).",
            "gauge");
     constexpr check_state all_states[] = {check_state::unknown, check_state::up,
-                                          check_state::pending, check_state::down};
+                                          check_state::pending, check_state::down,
+                                          check_state::idle};
     each([&out, &all_states](const check_runtime& c) {
         for (check_state s : all_states) {
             open_check_series(out, "pantau_check_state", c);
@@ -347,7 +355,7 @@ void render_checks(std::string& out, const monitor& m) {
            "Whether the service is up (1) or down (0); absent until its checks have a result.",
            "gauge");
     for (const service_runtime& s : m.services()) {
-        if (s.state == service_state::unknown) {
+        if (s.state == service_state::unknown || s.state == service_state::idle) {
             continue;
         }
         out += "pantau_service_up{agency=\"";

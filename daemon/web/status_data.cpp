@@ -266,6 +266,7 @@ status_view build_status_view(const monitor& m, recorder& rec, const config& cfg
             out.state = display_state::down;
             out.cause = s.cause;
             break;
+        case service_state::idle: out.state = display_state::idle; break;
         case service_state::up:
         case service_state::unknown:
             if (soft != nullptr) {

@@ -183,3 +183,39 @@ TEST_CASE("health: state names") {
     CHECK(to_string(check_state::down) == "down");
     CHECK(to_string(service_state::down) == "down");
 }
+
+TEST_CASE("health: idle ends a down state and the next judgement starts afresh") {
+    health_tracker h({2, 3});
+    h.observe(fail, "no tickets served");
+    h.observe(fail, "no tickets served");
+    REQUIRE(h.state() == check_state::down);
+    auto t = h.observe(probe_status::idle, "outside service hours");
+    REQUIRE(t);
+    CHECK(t->from == check_state::down);
+    CHECK(t->to == check_state::idle);
+    CHECK(h.hard_state() == check_state::idle);
+    CHECK_FALSE(h.deciding());
+    CHECK_FALSE(h.observe(probe_status::idle, "outside service hours")); // no new transition
+    // The next morning one success is enough (no outage is open), like after a start ...
+    auto up = h.observe(ok, "12 tickets served");
+    REQUIRE(up);
+    CHECK(up->from == check_state::idle);
+    CHECK(up->to == check_state::up);
+    // ... and failures count from zero again.
+    h.observe(probe_status::idle, "");
+    auto soft = h.observe(fail, "x");
+    REQUIRE(soft);
+    CHECK(soft->to == check_state::pending);
+    CHECK(h.hard_state() == check_state::idle);
+}
+
+TEST_CASE("service: idle checks are left out, all idle makes the service idle") {
+    using s = check_state;
+    CHECK(derive_service_state(std::vector<s>{s::idle}) == service_state::idle);
+    CHECK(derive_service_state(std::vector<s>{s::idle, s::idle}) == service_state::idle);
+    CHECK(derive_service_state(std::vector<s>{s::idle, s::up}) == service_state::up);
+    CHECK(derive_service_state(std::vector<s>{s::idle, s::down}) == service_state::down);
+    CHECK(derive_service_state(std::vector<s>{s::idle, s::unknown}) == service_state::unknown);
+    CHECK(to_string(s::idle) == "idle");
+    CHECK(to_string(service_state::idle) == "idle");
+}

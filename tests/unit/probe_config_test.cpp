@@ -85,7 +85,8 @@ TEST_CASE("config: a check has exactly one probe type") {
         "test.yaml:9:9: check \"a\" has two probe types (\"tcp\" and \"icmp\"); write one "
         "probe type per check");
     CHECK(load_error("      - id: a\n        interval: 30s\n") ==
-          "test.yaml:7:9: check needs one probe type: http, tcp, tls, dns or icmp, e.g. http: "
+          "test.yaml:7:9: check needs one probe type: http, tcp, tls, dns, icmp, heartbeat or "
+          "activity, e.g. http: "
           "{url: \"https://example.go.id/\"} or tcp: {address: \"mail.example.go.id:25\"}");
     CHECK(load_error("      - id: a\n        tcpp: {address: \"h:25\"}\n") ==
           "test.yaml:8:9: unknown key \"tcpp\" in check; did you mean \"tcp\"?");
@@ -274,4 +275,105 @@ TEST_CASE("config: changing a probe's settings changes its spec (reload makes a 
     const config c = load_ok("      - id: a\n        dns: {name: x.go.id}\n");
     CHECK_FALSE(a.services[0].checks[0].spec == b.services[0].checks[0].spec);
     CHECK(a.services[0].checks[0].spec == c.services[0].checks[0].spec);
+}
+
+TEST_CASE("config: heartbeat checks") {
+    const config cfg =
+        load_ok(R"(      - {id: sync, heartbeat: {expect_every: 24h, grace: 30m, token: s3cret}}
+      - {id: hourly, failure_threshold: 2, heartbeat: {expect_every: 1h, token: t}}
+)");
+    const auto& sync = spec_of<heartbeat_check>(cfg, 0);
+    CHECK(sync.expect_every == std::chrono::hours{24});
+    CHECK(sync.grace == std::chrono::minutes{30});
+    CHECK(sync.token == "s3cret");
+    // Late is late: one judgement makes it DOWN unless the check says otherwise.
+    CHECK(cfg.services[0].checks[0].failure_threshold == 1);
+    CHECK(cfg.services[0].checks[1].failure_threshold == 2);
+    CHECK(spec_of<heartbeat_check>(cfg, 1).grace.count() == 0);
+
+    CHECK(load_error("      - {id: s, heartbeat: {token: t}}\n") ==
+          "test.yaml:7:28: heartbeat needs \"expect_every\", e.g. expect_every: 24h");
+    CHECK(load_error("      - {id: s, heartbeat: {expect_every: 1h}}\n") ==
+          "test.yaml:7:28: heartbeat needs \"token\", e.g. token: \"${SYNC_TOKEN}\"");
+    CHECK(load_error("      - {id: s, heartbeat: {expect_every: 1h, token: \"\"}}\n")
+              .starts_with("test.yaml:7:54: a heartbeat token must be a non-empty word"));
+    CHECK(load_error("      - {id: s, heartbeat: {expect_every: 0s, token: t}}\n") ==
+          "test.yaml:7:43: expect_every must be longer than 0, e.g. 24h");
+}
+
+namespace {
+
+const std::string with_calendar = R"(calendars:
+  jam-layanan: {hours: {mon-fri: "07:30-16:00"}}
+)" + head;
+
+config load_activity(const std::string& check) {
+    auto result = load_config_text(with_calendar + check, "test.yaml");
+    if (const auto* error = std::get_if<config_error>(&result)) {
+        FAIL("expected the config to load, got: " << error->to_string());
+    }
+    return std::get<config>(std::move(result));
+}
+
+std::string activity_error(const std::string& check) {
+    auto result = load_config_text(with_calendar + check, "test.yaml");
+    if (std::holds_alternative<config>(result)) {
+        FAIL("expected an error, but the config loaded");
+    }
+    return std::get<config_error>(result).to_string();
+}
+
+} // namespace
+
+TEST_CASE("config: activity checks") {
+    const config cfg = load_activity(R"(      - id: antrian
+        activity:
+          url: "https://antrian.example.go.id/stats.json"
+          value: /antrian/dilayani_hari_ini
+          min_increase: 1
+          must_increase_within: 60m
+          during: jam-layanan
+          what: tickets served
+          headers: {X-Api-Key: k}
+      - id: loket
+        activity: {url: "http://127.0.0.1:9100/metrics", metric: 'antrian_total{loket="1"}', min_increase: 2.5}
+)");
+    const auto& a = spec_of<activity_check>(cfg, 0);
+    CHECK(a.http.url == "https://antrian.example.go.id/stats.json");
+    CHECK(a.pointer == "/antrian/dilayani_hari_ini");
+    CHECK_FALSE(a.metric);
+    CHECK(a.min_increase == 1);
+    CHECK(a.must_increase_within == std::chrono::minutes{60});
+    REQUIRE(a.during);
+    CHECK(*a.during == "jam-layanan");
+    REQUIRE(a.calendar);
+    CHECK(a.calendar->week[0].size() == 1);
+    CHECK(a.what == "tickets served");
+    CHECK(a.http.headers.size() == 1);
+    const auto& m = spec_of<activity_check>(cfg, 1);
+    REQUIRE(m.metric);
+    CHECK(to_string(*m.metric) == R"(antrian_total{loket="1"})");
+    CHECK(m.min_increase == 2.5);
+    CHECK_FALSE(m.during); // at all hours
+    CHECK(m.must_increase_within == std::chrono::hours{1});
+
+    // Lines: calendars take 2, so checks start on line 9.
+    CHECK(activity_error("      - {id: a, activity: {url: \"http://h/\"}}\n")
+              .starts_with("test.yaml:9:27: activity needs exactly one of value"));
+    CHECK(activity_error("      - {id: a, activity: {url: \"http://h/\", value: /a, metric: x}}\n")
+              .starts_with("test.yaml:9:57: activity needs exactly one of value"));
+    CHECK(activity_error("      - {id: a, activity: {url: \"http://h/\", value: a/b}}\n") ==
+          "test.yaml:9:53: invalid JSON pointer \"a/b\": a JSON pointer starts with /; write "
+          "e.g. /antrian/dilayani_hari_ini");
+    CHECK(activity_error("      - {id: a, activity: {url: \"http://h/\", metric: \"x{a=b}\"}}\n") ==
+          "test.yaml:9:54: invalid metric \"x{a=b}\": invalid labels: write them as "
+          "{name=\"value\", other=\"value\"}");
+    CHECK(
+        activity_error("      - {id: a, activity: {url: \"http://h/\", value: /a, during: jam}}\n")
+            .starts_with("test.yaml:9:65: calendar \"jam\" is not defined"));
+    CHECK(activity_error(
+              "      - {id: a, activity: {url: \"http://h/\", value: /a, min_increase: 0}}\n") ==
+          "test.yaml:9:71: min_increase must be more than 0, e.g. min_increase: 1");
+    CHECK(activity_error("      - {id: a, activity: {url: \"ftp://h/\", value: /a}}\n")
+              .starts_with("test.yaml:9:33: invalid url \"ftp://h/\""));
 }

@@ -179,3 +179,21 @@ TEST_CASE("schedule: update changes the interval from the next slot") {
     s.update(id, 10s, 0s, t0 + 1s);
     CHECK(s.next_wakeup() == t0 + 10s);
 }
+
+TEST_CASE("schedule: run_now brings a waiting check forward once, then back to its slots") {
+    schedule s(t0, 10);
+    const auto id = s.add(60s, 10s, t0); // slots at t0+10s, t0+70s, ...
+    REQUIRE(due_at(s, t0 + 10s).size() == 1);
+    s.finish(id, t0 + 11s, std::nullopt, 0s); // next slot t0+70s
+    s.run_now(id, t0 + 30s);                  // a heartbeat arrived
+    CHECK(s.next_wakeup() == t0 + 30s);
+    const auto now = due_at(s, t0 + 30s);
+    REQUIRE(now.size() == 1);
+    CHECK(now[0].lag == 0s);
+    s.run_now(id, t0 + 31s); // in flight: no second run
+    s.finish(id, t0 + 31s, std::nullopt, 0s);
+    CHECK(s.next_wakeup() == t0 + 70s); // back on the grid, slot not lost
+    CHECK(due_at(s, t0 + 69s).empty());
+    CHECK(due_at(s, t0 + 70s).size() == 1);
+    CHECK(s.skipped() == 0);
+}
