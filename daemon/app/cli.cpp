@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/regex.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -81,9 +82,21 @@ const char* usage_probe = R"(Usage: pantau probe URL [options]
        pantau probe dns NAME [--type A|AAAA|CNAME|MX|TXT|NS|SOA] [--server IP[:PORT]]
                              [--rcode NOERROR] [--answers-contain TEXT]...
        pantau probe icmp HOST [--count 3] [--max-loss 34%]
+       pantau probe activity URL (--value /JSON/POINTER | --metric 'NAME{LABEL="V"}')
+                             [--within DURATION] [--min-increase N] [--what TEXT]
+       pantau probe heartbeat SERVICE/CHECK [--token TOKEN] [--url URL] [--config FILE]
 
 Runs one probe and prints what it saw. Exit 0 when it succeeded, 1 when not.
 Every type takes --timeout DURATION (default 10s).
+
+activity reads the counter once and prints it; with --within it reads it again after that
+long and judges whether it rose by --min-increase (default 1), as the check would.
+--header, --ca-file and --insecure work as for HTTP.
+
+heartbeat sends one heartbeat to the running daemon, as a job would (POST
+/api/v1/heartbeat/SERVICE/CHECK), and prints when the next one is due. The token defaults
+to the check's token in the configuration (--config, default /etc/pantau/pantau.yaml);
+--url defaults to http:// + the configuration's listen.
 
 HTTP options:
   --expect-status CODES     comma-separated accepted codes (default: any 2xx)
@@ -370,6 +383,207 @@ std::string utc_text(std::chrono::system_clock::time_point tp) {
     return buf;
 }
 
+size_t collect_body(char* data, size_t size, size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+// The daemon's base URL from its configuration's listen address.
+std::string daemon_base_url(const config& cfg) {
+    std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
+    if (host == "0.0.0.0" || host.empty()) {
+        host = "127.0.0.1";
+    } else if (host == "[::]") {
+        host = "[::1]";
+    }
+    return "http://" + host + cfg.listen.substr(cfg.listen.rfind(':'));
+}
+
+struct daemon_reply {
+    long status = 0;
+    nlohmann::json body; // discarded when not JSON
+    std::string text;
+};
+
+// POSTs `body` (JSON) to the running daemon with a bearer token. Prints why and returns
+// nullopt when the daemon cannot be reached.
+std::optional<daemon_reply> post_to_daemon(const std::string& url, const std::string& token,
+                                           const std::string& body) {
+    curl_easy_ptr h(curl_easy_init());
+    curl_slist_ptr headers;
+    headers.reset(curl_slist_append(headers.release(), "Content-Type: application/json"));
+    const std::string auth = "Authorization: Bearer " + token;
+    headers.reset(curl_slist_append(headers.release(), auth.c_str()));
+    daemon_reply reply;
+    curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, &collect_body);
+    curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &reply.text);
+    const CURLcode res = curl_easy_perform(h.get());
+    if (res != CURLE_OK) {
+        std::fprintf(stderr, "pantau: cannot reach the daemon at %s: %s\n", url.c_str(),
+                     curl_easy_strerror(res));
+        return std::nullopt;
+    }
+    curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+    reply.body = nlohmann::json::parse(reply.text, nullptr, false);
+    return reply;
+}
+
+// The daemon's {"error": ...} message, or its whole answer.
+std::string refusal(const daemon_reply& r) {
+    return !r.body.is_discarded() && r.body.contains("error") && r.body["error"].is_string()
+               ? r.body["error"].get<std::string>()
+               : r.text;
+}
+
+// pantau probe heartbeat SERVICE/CHECK: one heartbeat to the running daemon.
+int probe_heartbeat(std::vector<std::string_view> args) {
+    std::string target;
+    std::string token;
+    std::string base;
+    std::string config_path = default_config;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const bool has_value = i + 1 < args.size();
+        if (args[i] == "--token" && has_value) {
+            token = std::string(args[++i]);
+        } else if (args[i] == "--url" && has_value) {
+            base = std::string(args[++i]);
+            while (!base.empty() && base.back() == '/') {
+                base.pop_back();
+            }
+        } else if (args[i] == "--config" && has_value) {
+            config_path = std::string(args[++i]);
+        } else if (target.empty() && !args[i].empty() && args[i][0] != '-') {
+            target = std::string(args[i]);
+        } else {
+            return usage_error(usage_probe, "unexpected argument " + std::string(args[i]));
+        }
+    }
+    const std::size_t slash = target.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == target.size()) {
+        return usage_error(usage_probe, "probe heartbeat needs SERVICE/CHECK, e.g. sinkron/harian");
+    }
+    if (token.empty() || base.empty()) {
+        auto loaded = load_config_file(config_path);
+        if (auto* err = std::get_if<config_error>(&loaded)) {
+            std::fprintf(stderr, "%s\n", err->to_string().c_str());
+            return 1;
+        }
+        const config& cfg = std::get<config>(loaded);
+        if (base.empty()) {
+            base = daemon_base_url(cfg);
+        }
+        for (const service_config& svc : cfg.services) {
+            for (const check_config& c : svc.checks) {
+                const auto* hb = std::get_if<heartbeat_check>(&c.spec);
+                if (token.empty() && hb != nullptr && svc.id == target.substr(0, slash) &&
+                    c.id == target.substr(slash + 1)) {
+                    token = hb->token;
+                }
+            }
+        }
+        if (token.empty()) {
+            std::fprintf(stderr, "pantau: %s has no heartbeat check %s; give --token\n",
+                         config_path.c_str(), target.c_str());
+            return 1;
+        }
+    }
+    const auto reply = post_to_daemon(base + "/api/v1/heartbeat/" + target, token, "{}");
+    if (!reply) {
+        return 1;
+    }
+    if (reply->status != 200) {
+        std::fprintf(stderr, "pantau: heartbeat refused (HTTP %ld): %s\n", reply->status,
+                     refusal(*reply).c_str());
+        return 1;
+    }
+    std::printf("type: heartbeat\ntarget: %s\nresult: success\n", target.c_str());
+    std::printf("received_at: %s\n", reply->body.value("received_at", "").c_str());
+    std::printf("next_due_by: %s\n", reply->body.value("next_due_by", "").c_str());
+    return 0;
+}
+
+// Reads `pantau probe activity URL ...` into `spec`; the exit code of a usage error, or
+// nullopt.
+std::optional<int> parse_activity_args(const std::vector<std::string_view>& args,
+                                       activity_check& spec, duration& timeout,
+                                       std::optional<duration>& within) {
+    int rc = 0;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view a = args[i];
+        const bool has_value = i + 1 < args.size();
+        auto value = [&]() { return std::string(args[++i]); };
+        if ((a == "--timeout" || a == "--within") && has_value) {
+            const auto d = probe_duration_option(value(), rc);
+            if (!d) {
+                return rc;
+            }
+            (a == "--timeout" ? timeout : within.emplace()) = *d;
+        } else if (a == "--value" && has_value) {
+            spec.pointer = value();
+            if (std::string error; !valid_json_pointer(spec.pointer, error)) {
+                return usage_error(usage_probe, "invalid --value " + spec.pointer + ": " + error);
+            }
+        } else if (a == "--metric" && has_value) {
+            std::string error;
+            spec.metric = parse_metric_selector(value(), error);
+            if (!spec.metric) {
+                return usage_error(usage_probe, "invalid --metric: " + error);
+            }
+        } else if (a == "--min-increase" && has_value) {
+            const std::string text = value();
+            char* end = nullptr;
+            spec.min_increase = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0' || !(spec.min_increase > 0)) {
+                return usage_error(usage_probe, "invalid --min-increase (write e.g. 1)");
+            }
+        } else if (a == "--what" && has_value) {
+            spec.what = value();
+        } else if (a == "--header" && has_value) {
+            const std::string h = value();
+            const auto colon = h.find(':');
+            if (colon == std::string::npos) {
+                return usage_error(usage_probe, "header must look like 'Name: value'");
+            }
+            std::string v = h.substr(colon + 1);
+            v.erase(0, v.find_first_not_of(' '));
+            spec.http.headers.emplace_back(h.substr(0, colon), v);
+        } else if (a == "--ca-file" && has_value) {
+            spec.http.ca_file = value();
+        } else if (a == "--insecure") {
+            spec.http.tls_verify = false;
+        } else if (!a.empty() && a[0] != '-' && spec.http.url.empty()) {
+            spec.http.url = std::string(a);
+        } else {
+            return usage_error(usage_probe, "unexpected argument " + std::string(a));
+        }
+    }
+    if (spec.http.url.rfind("http://", 0) != 0 && spec.http.url.rfind("https://", 0) != 0) {
+        return usage_error(usage_probe, "probe activity needs a URL starting with http:// or "
+                                        "https://");
+    }
+    if (spec.pointer.empty() == !spec.metric) {
+        return usage_error(usage_probe, "probe activity needs one of --value or --metric");
+    }
+    if (within) {
+        spec.must_increase_within = *within;
+    }
+    return std::nullopt;
+}
+
+// Runs `p` once on `io`; nullopt when it did not complete.
+std::optional<probe_result> run_once(boost::asio::io_context& io, probe& p, duration timeout) {
+    std::optional<probe_result> result;
+    p.async_run(timeout, [&result](probe_result r) { result = std::move(r); });
+    io.restart();
+    io.run();
+    return result;
+}
+
 int cmd_probe(std::vector<std::string_view> args) {
     if (wants_help(args)) {
         std::fputs(usage_probe, stdout);
@@ -377,13 +591,24 @@ int cmd_probe(std::vector<std::string_view> args) {
     }
     const std::string_view type = args.empty() ? std::string_view{} : args[0];
     const bool other_type = type == "tcp" || type == "tls" || type == "dns" || type == "icmp";
-    if (type == "http" || other_type) {
+    if (type == "http" || type == "activity" || type == "heartbeat" || other_type) {
         args.erase(args.begin());
+    }
+    if (type == "heartbeat") {
+        return probe_heartbeat(args);
     }
     check_spec any_spec;
     std::string target;
     duration timeout{10000};
-    if (other_type) {
+    std::optional<duration> within;
+    if (type == "activity") {
+        activity_check activity;
+        if (auto rc = parse_activity_args(args, activity, timeout, within)) {
+            return *rc;
+        }
+        target = activity.http.url;
+        any_spec = activity;
+    } else if (other_type) {
         if (auto rc = parse_probe_args(type, args, any_spec, timeout, target)) {
             return *rc;
         }
@@ -459,7 +684,7 @@ int cmd_probe(std::vector<std::string_view> args) {
         if (spec.url.rfind("http://", 0) != 0 && spec.url.rfind("https://", 0) != 0) {
             return usage_error(usage_probe,
                                "probe needs a URL starting with http:// or https://, or a type: "
-                               "tcp, tls, dns, icmp");
+                               "tcp, tls, dns, icmp, activity, heartbeat");
         }
         target = spec.url;
         any_spec = spec;
@@ -468,9 +693,17 @@ int cmd_probe(std::vector<std::string_view> args) {
     curl_multi curl(io);
     probe_context ctx{io, curl};
     std::unique_ptr<probe> p = make_probe(ctx, any_spec);
-    std::optional<probe_result> result;
-    p->async_run(timeout, [&result](probe_result r) { result = std::move(r); });
-    io.run();
+    std::optional<probe_result> result = run_once(io, *p, timeout);
+    if (result && within && result->status == probe_status::success) {
+        // The second reading, `within` after the first: judged as the check would.
+        std::printf("first: %s\n", result->reason.c_str());
+        std::fflush(stdout);
+        boost::asio::steady_timer wait(io, *within);
+        wait.async_wait([](const boost::system::error_code&) {});
+        io.restart();
+        io.run();
+        result = run_once(io, *p, timeout);
+    }
     if (!result) {
         std::fprintf(stderr, "pantau: probe did not complete\n");
         return 1;
@@ -567,11 +800,6 @@ int cmd_ledger(std::vector<std::string_view> args) {
     return 0;
 }
 
-size_t collect_body(char* data, size_t size, size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
-    return size * count;
-}
-
 int cmd_ack(std::vector<std::string_view> args) {
     if (wants_help(args)) {
         std::fputs(usage_ack, stdout);
@@ -614,44 +842,17 @@ int cmd_ack(std::vector<std::string_view> args) {
         return 1;
     }
     if (base.empty()) {
-        std::string host = cfg->listen.substr(0, cfg->listen.rfind(':'));
-        if (host == "0.0.0.0" || host.empty()) {
-            host = "127.0.0.1";
-        } else if (host == "[::]") {
-            host = "[::1]";
-        }
-        base = "http://" + host + cfg->listen.substr(cfg->listen.rfind(':'));
+        base = daemon_base_url(*cfg);
     }
     const std::string url = base + "/api/v1/outages/" + id + "/ack";
     const std::string body = nlohmann::json{{"by", by}, {"note", note}}.dump();
-    curl_easy_ptr h(curl_easy_init());
-    curl_slist_ptr headers;
-    headers.reset(curl_slist_append(headers.release(), "Content-Type: application/json"));
-    const std::string auth = "Authorization: Bearer " + cfg->admin_token;
-    headers.reset(curl_slist_append(headers.release(), auth.c_str()));
-    std::string reply;
-    curl_easy_setopt(h.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(h.get(), CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, &collect_body);
-    curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &reply);
-    const CURLcode res = curl_easy_perform(h.get());
-    if (res != CURLE_OK) {
-        std::fprintf(stderr, "pantau: cannot reach the daemon at %s: %s\n", url.c_str(),
-                     curl_easy_strerror(res));
+    const auto reply = post_to_daemon(url, cfg->admin_token, body);
+    if (!reply) {
         return 1;
     }
-    long status = 0;
-    curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &status);
-    const auto j = nlohmann::json::parse(reply, nullptr, false);
-    if (status != 200) {
-        const std::string why = !j.is_discarded() && j.contains("error") && j["error"].is_string()
-                                    ? j["error"].get<std::string>()
-                                    : reply;
-        std::fprintf(stderr, "pantau: acknowledgement refused (HTTP %ld): %s\n", status,
-                     why.c_str());
+    if (reply->status != 200) {
+        std::fprintf(stderr, "pantau: acknowledgement refused (HTTP %ld): %s\n", reply->status,
+                     refusal(*reply).c_str());
         return 1;
     }
     std::printf("outage %s acknowledged by %s\n", id.c_str(), by.c_str());

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "app/daemon.hpp"
 #include "core/time_format.hpp"
@@ -25,6 +26,10 @@ using namespace std::chrono_literals;
 constexpr auto cycle = 180s;
 constexpr auto outage_start = 20s;
 constexpr auto outage_end = 50s;
+// The queue office of the civil registry stops serving people (its servers keep answering)
+// from stall_start to stall_end: the Bekasi case, caught by the activity check.
+constexpr auto stall_start = 70s;
+constexpr auto stall_end = 130s;
 
 std::string demo_config(const sim::sim_server& sim, const std::string& dir) {
     const auto url = [&sim](std::string_view path) { return sim.url(path); };
@@ -83,7 +88,24 @@ std::string demo_config(const sim::sim_server& sim, const std::string& dir) {
            "        http: {url: \"" +
            url("/bapenda/api/health") +
            "\", "
-           "expect: {body_contains: '\"status\":\"ok\"'}}\n";
+           "expect: {body_contains: '\"status\":\"ok\"'}}\n"
+           "  - id: antrian-kk\n"
+           "    name: Antrian Kartu Keluarga\n"
+           "    agency: dukcapil\n"
+           "    checks:\n"
+           "      - id: dilayani       # servers answer, but are people being served?\n"
+           "        failure_threshold: 1\n"
+           "        activity: {url: \"" +
+           url("/dukcapil/antrian/stats.json") +
+           "\", value: /antrian/dilayani_hari_ini, "
+           "must_increase_within: 30s, what: tickets served}\n"
+           "  - id: sinkron-data\n"
+           "    name: Sinkronisasi Data ke SIAK Pusat\n"
+           "    agency: dukcapil\n"
+           "    checks:\n"
+           "      - id: harian         # the job reports in: pantau probe heartbeat "
+           "sinkron-data/harian\n"
+           "        heartbeat: {expect_every: 10m, grace: 1m, token: demo}\n";
 }
 
 void script_services(sim::sim_server& sim, std::chrono::steady_clock::time_point start) {
@@ -96,6 +118,17 @@ void script_services(sim::sim_server& sim, std::chrono::steady_clock::time_point
         } else {
             r.body = "<html><h1>Layanan Akta Kelahiran Online</h1></html>";
         }
+        return r;
+    });
+    auto served = std::make_shared<std::atomic<long>>(0);
+    sim.set_handler("/dukcapil/antrian/stats.json", [start, served](const sim::request&) {
+        const auto into = (std::chrono::steady_clock::now() - start) % cycle;
+        if (into < stall_start || into >= stall_end) {
+            *served += 3; // a few people per probe
+        }
+        sim::response r;
+        r.headers.emplace_back("Content-Type", "application/json");
+        r.body = R"({"antrian": {"dilayani_hari_ini": )" + std::to_string(served->load()) + "}}";
         return r;
     });
     sim.set_handler("/dinkes/janji", [](const sim::request&) {
@@ -180,7 +213,10 @@ int run_demo(const demo_options& options) {
         fmt::print("\n"
                    "  Pantau demo: a simulated municipality with 4 agencies on loopback.\n"
                    "  Layanan Akta Kelahiran Online (dukcapil) goes DOWN about {}s after\n"
-                   "  start and recovers {}s later; Janji Temu Puskesmas answers slowly.\n"
+                   "  start and recovers {}s later; Janji Temu Puskesmas answers slowly;\n"
+                   "  Antrian Kartu Keluarga stops serving people at {}s (its servers keep\n"
+                   "  answering) until {}s. The data sync must report in every 10 minutes:\n"
+                   "    pantau probe heartbeat sinkron-data/harian --config {} --url {}\n"
                    "\n"
                    "    status page:  {}/\n"
                    "    metrics:      {}/metrics\n"
@@ -191,8 +227,9 @@ int run_demo(const demo_options& options) {
                    "  Watch this log for state changes; Ctrl-C stops. Then read the ledger:\n"
                    "    pantau report --config {} --from {} --to {} --format html > report.html\n"
                    "    pantau ledger verify --config {}\n\n",
-                   outage_start.count(), (outage_end - outage_start).count(), base, base, base,
-                   base, config_path, config_path, today, today, config_path);
+                   outage_start.count(), (outage_end - outage_start).count(), stall_start.count(),
+                   stall_end.count(), config_path, base, base, base, base, base, config_path,
+                   config_path, today, today, config_path);
         std::fflush(stdout);
     };
     return run_daemon(d);

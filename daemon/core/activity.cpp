@@ -14,6 +14,9 @@ std::string format_elapsed(nanoseconds d) {
     if (d < nanoseconds{0}) {
         d = nanoseconds{0};
     }
+    if (d < seconds{1}) {
+        return std::to_string(duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
+    }
     if (d < minutes{1}) {
         return std::to_string(duration_cast<seconds>(d).count()) + "s";
     }

@@ -62,7 +62,7 @@ private:
     double gained_ = 0; // increase since the baseline, resets counted from zero
 };
 
-// "45s", "12m", "60m", "119m", "2h30m", "49h": minutes up to two hours read better than
+// "300ms", "45s", "12m", "60m", "119m", "2h30m", "49h": minutes up to two hours read better than
 // hours; no days (a daily job is "every 24h").
 std::string format_elapsed(std::chrono::nanoseconds d);
 

@@ -125,8 +125,16 @@ TEST_CASE("heartbeat: the last heartbeat survives a restart (kept in the ledger)
     {
         child_process p({PANTAU_BINARY, "run", "--config", cfg});
         const std::string base = start(p);
-        REQUIRE(http_post(beat_url(base), "jobtoken").status == 200);
+        // As a job would: `pantau probe heartbeat`, the token read from the configuration.
+        const auto sent = run_program({PANTAU_BINARY, "probe", "heartbeat", "sinkron/harian",
+                                       "--config", cfg, "--url", base});
         beat_at = std::chrono::steady_clock::now();
+        REQUIRE_MESSAGE(sent.exit_code == 0, sent.output);
+        CHECK(sent.output.find("next_due_by: ") != std::string::npos);
+        const auto refused = run_program({PANTAU_BINARY, "probe", "heartbeat", "sinkron/harian",
+                                          "--token", "wrong", "--url", base});
+        CHECK(refused.exit_code == 1);
+        CHECK(refused.output.find("heartbeat refused (HTTP 401)") != std::string::npos);
     } // stopped (SIGTERM) right after the heartbeat
     child_process p({PANTAU_BINARY, "run", "--config", cfg});
     const std::string base = start(p);
@@ -287,4 +295,31 @@ TEST_CASE("activity: outside its service hours the check is idle, neither up nor
     // Stays idle, never down, although the counter never moves.
     std::this_thread::sleep_for(1s);
     CHECK(check_of(base, "malam", "antrian")["state"] == "idle");
+}
+
+TEST_CASE("activity: pantau probe activity reads the counter and judges a second reading") {
+    fixture_server srv;
+    std::atomic<long> moving{400};
+    std::atomic<long> stuck{417};
+    serve_counter(srv, "/moving.json", moving, 1);
+    serve_counter(srv, "/stuck.json", stuck, 0);
+    const auto once = run_program({PANTAU_BINARY, "probe", "activity", srv.url("/stuck.json"),
+                                   "--value", "/antrian/dilayani_hari_ini"});
+    CHECK(once.exit_code == 0);
+    CHECK(once.output.find("reason: value 417") != std::string::npos);
+    const auto advancing = run_program({PANTAU_BINARY, "probe", "activity", srv.url("/moving.json"),
+                                        "--value", "/antrian/dilayani_hari_ini", "--within",
+                                        "300ms", "--what", "tickets served"});
+    CHECK(advancing.exit_code == 0);
+    CHECK(advancing.output.find("reason: 1 tickets served in") != std::string::npos);
+    const auto stalled = run_program({PANTAU_BINARY, "probe", "activity", srv.url("/stuck.json"),
+                                      "--value", "/antrian/dilayani_hari_ini", "--within", "300ms",
+                                      "--what", "tickets served"});
+    CHECK(stalled.exit_code == 1);
+    CHECK(stalled.output.find("reason: no tickets served for 3") != std::string::npos); // 3xx ms
+    CHECK(stalled.output.find("ms (value stuck at 417)") != std::string::npos);
+    const auto missing = run_program({PANTAU_BINARY, "probe", "activity", srv.url("/stuck.json"),
+                                      "--value", "/antrian/menunggu"});
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.output.find("no value at /antrian/menunggu in the answer") != std::string::npos);
 }
