@@ -292,6 +292,10 @@ TEST_CASE("activity: outside its service hours the check is idle, neither up nor
     CHECK(metrics.find(R"(pantau_service_up{agency="bappeda",service="malam"})") ==
           std::string::npos);
     CHECK(srv.hits("/stuck.json") == 0); // nothing is fetched while closed
+    const std::string page = http_get(base + "/?lang=en").body;
+    // "Outside service hours" on the status page, not down.
+    CHECK(page.find(R"(<li class="svc st-idle")") != std::string::npos);
+    CHECK(page.find(R"(<li class="svc st-down")") == std::string::npos);
     // Stays idle, never down, although the counter never moves.
     std::this_thread::sleep_for(1s);
     CHECK(check_of(base, "malam", "antrian")["state"] == "idle");

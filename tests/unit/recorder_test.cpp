@@ -243,3 +243,49 @@ TEST_CASE("recorder: the pending queue is bounded and keeps outage events") {
                                                           ledger_event_kind::outage_closed});
     CHECK(events[2].at == t0 + 11s); // the newest flap survived
 }
+
+TEST_CASE("recorder: an outage ends when the service turns idle (outside service hours)") {
+    temp_dir dir;
+    const std::string path = (dir.path / "ledger.db").string();
+    boost::asio::io_context io;
+    recorder rec(io, [&](std::string& e) { return open_sqlite_ledger(path, e); });
+    rec.start(t0);
+    const service_runtime kk = service("antrian", "check dilayani: no tickets served for 60m");
+    rec.on_service_change({kk, service_state::up, service_state::down, t0 + 10min});
+    REQUIRE(rec.open_outage("dukcapil/antrian"));
+    const std::int64_t id = *rec.open_outage("dukcapil/antrian");
+    rec.on_service_change({kk, service_state::down, service_state::idle, t0 + 30min});
+    CHECK_FALSE(rec.open_outage("dukcapil/antrian"));
+    const auto o = rec.outage(id);
+    REQUIRE(o);
+    REQUIRE(*o);
+    CHECK((*o)->ended_at == t0 + 30min);
+    // The next morning up again: no outage to close, none opened.
+    rec.on_service_change({kk, service_state::idle, service_state::up, t0 + 16h});
+    CHECK(rec.stats().outages_opened == 1);
+}
+
+TEST_CASE("recorder: the latest heartbeat of each check, however many arrived") {
+    temp_dir dir;
+    const std::string path = (dir.path / "ledger.db").string();
+    boost::asio::io_context io;
+    recorder rec(io, [&](std::string& e) { return open_sqlite_ledger(path, e); });
+    rec.start(t0);
+    for (int day = 0; day < 3; ++day) {
+        for (const char* check : {"harian", "mingguan"}) {
+            ledger_event e;
+            e.at = t0 + std::chrono::hours(24 * day) + (check[0] == 'h' ? 2h : 3h);
+            e.kind = ledger_event_kind::heartbeat_received;
+            e.agency = "bappeda";
+            e.service = "sinkron";
+            e.check = check;
+            REQUIRE(rec.record(e));
+        }
+    }
+    const auto last = rec.last_heartbeats();
+    REQUIRE(last.size() == 2);
+    CHECK(last[0].check == "harian");
+    CHECK(last[0].at == t0 + 48h + 2h);
+    CHECK(last[1].check == "mingguan");
+    CHECK(last[1].at == t0 + 48h + 3h);
+}
