@@ -42,9 +42,9 @@ activity_rule rule_of(const activity_check& spec) {
 
 class activity_probe final : public probe {
 public:
-    activity_probe(probe_context& ctx, const activity_check& spec)
+    activity_probe(probe_context& ctx, activity_check spec)
         : io_(ctx.io)
-        , spec_(spec)
+        , spec_(std::move(spec))
         , tracker_(rule_of(spec_))
         , fetch_(
               make_http_probe(ctx.curl, spec_.http, [this](probe_result& r, std::string_view body) {

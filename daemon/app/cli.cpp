@@ -401,7 +401,6 @@ std::string daemon_base_url(const config& cfg) {
 
 struct daemon_reply {
     long status = 0;
-    nlohmann::json body; // discarded when not JSON
     std::string text;
 };
 
@@ -429,14 +428,14 @@ std::optional<daemon_reply> post_to_daemon(const std::string& url, const std::st
         return std::nullopt;
     }
     curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &reply.status);
-    reply.body = nlohmann::json::parse(reply.text, nullptr, false);
     return reply;
 }
 
 // The daemon's {"error": ...} message, or its whole answer.
 std::string refusal(const daemon_reply& r) {
-    return !r.body.is_discarded() && r.body.contains("error") && r.body["error"].is_string()
-               ? r.body["error"].get<std::string>()
+    const auto body = nlohmann::json::parse(r.text, nullptr, false);
+    return body.is_object() && body.contains("error") && body["error"].is_string()
+               ? body["error"].get<std::string>()
                : r.text;
 }
 
@@ -502,8 +501,11 @@ int probe_heartbeat(std::vector<std::string_view> args) {
         return 1;
     }
     std::printf("type: heartbeat\ntarget: %s\nresult: success\n", target.c_str());
-    std::printf("received_at: %s\n", reply->body.value("received_at", "").c_str());
-    std::printf("next_due_by: %s\n", reply->body.value("next_due_by", "").c_str());
+    const auto body = nlohmann::json::parse(reply->text, nullptr, false);
+    if (body.is_object()) {
+        std::printf("received_at: %s\n", body.value("received_at", "").c_str());
+        std::printf("next_due_by: %s\n", body.value("next_due_by", "").c_str());
+    }
     return 0;
 }
 

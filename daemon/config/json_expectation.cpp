@@ -30,7 +30,7 @@ bool valid_json_pointer(std::string_view pointer, std::string& error) {
         return false;
     }
     if (pointer.find_first_of(" \t\r\n") != std::string_view::npos) {
-        error = "no spaces; write ~0 for \"~\" and ~1 for \"/\" inside a key";
+        error = R"(no spaces; write ~0 for "~" and ~1 for "/" inside a key)";
         return false;
     }
     try {

@@ -121,7 +121,7 @@ std::optional<metric_selector> parse_metric_selector(std::string_view text, std:
     }
     skip_blanks(s);
     if (!s.empty() && s.front() == '{' && !take_labels(s, sel.labels)) {
-        error = "invalid labels: write them as {name=\"value\", other=\"value\"}";
+        error = R"(invalid labels: write them as {name="value", other="value"})";
         return std::nullopt;
     }
     skip_blanks(s);
