@@ -123,9 +123,14 @@ SLOW_SERVER = r"""
 import asyncio, resource, sys
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-held = []
 async def hold(reader, writer):
-    held.append(writer)          # accept, read nothing, never answer
+    # accept, never answer; close when the prober gives up (its timeout)
+    try:
+        while await reader.read(65536):
+            pass
+    except OSError:
+        pass
+    writer.close()
 async def main():
     srv = await asyncio.start_server(hold, "127.0.0.1", int(sys.argv[1]), backlog=8192)
     async with srv:
