@@ -440,7 +440,7 @@ def scale_groups(nginx, slow, refused, n, interval, timeout):
 
 def run_scale(binary, workdir, nginx, slow, refused, n, interval, measure_s, reload_check):
     log(f"scale run: {n:,} checks at {interval}")
-    timeout = "5s"
+    timeout = "5s" if parse_s(interval) >= 5 else interval  # a timeout may not exceed the interval
     p = Pantau(binary, workdir, f"scale-{n}", scale_groups(nginx, slow, refused, n, interval,
                                                              timeout))
     try:
@@ -795,25 +795,30 @@ def main():
     refused = Refused()
     q = args.quick
     try:
-        if want("throughput"):
-            res["throughput"] = run_throughput(args.binary, workdir, nginx, 6000 if q else 12000,
-                                               10 if q else 20)
-        if want("blackbox"):
-            res["blackbox"] = run_blackbox(workdir, nginx, 10 if q else 20, 64)
-        if want("scale"):
-            res["scale"] = []
+        def attempt(name, fn):
+            if not want(name):
+                return
+            try:
+                res[name] = fn()
+            except Exception as e:  # keep the other figures
+                log(f"{name} failed: {e!r}")
+                res[name + "_error"] = repr(e)
+
+        attempt("throughput", lambda: run_throughput(args.binary, workdir, nginx,
+                                                     6000 if q else 12000, 10 if q else 20))
+        attempt("blackbox", lambda: run_blackbox(workdir, nginx, 10 if q else 20, 64))
+        attempt("scale", lambda: [
+            run_scale(args.binary, workdir, nginx, slow, refused, n, interval, secs,
+                      reload_check=True)
             for n, interval, secs in ([(1000, "1s", 10), (10000, "10s", 10)] if q else
-                                      [(1000, "1s", 20), (10000, "10s", 20), (100000, "60s", 60)]):
-                res["scale"].append(run_scale(args.binary, workdir, nginx, slow, refused, n,
-                                              interval, secs, reload_check=True))
-        if want("timeouts"):
-            res["timeouts"] = run_timeouts(args.binary, workdir, nginx, slow,
-                                           2000 if q else 10000, 2000 if q else 10000,
-                                           10 if q else 20)
-        if want("alerting"):
-            res["alerting"] = run_alerting(args.binary, workdir, 2 if q else 3)
-        if want("callgrind") and shutil.which("valgrind"):
-            res["callgrind"] = run_callgrind(args.binary, workdir, nginx, 100, 10 if q else 20)
+                                      [(1000, "1s", 20), (10000, "10s", 20), (100000, "60s", 60)])])
+        attempt("timeouts", lambda: run_timeouts(args.binary, workdir, nginx, slow,
+                                                 2000 if q else 10000, 2000 if q else 10000,
+                                                 10 if q else 20))
+        attempt("alerting", lambda: run_alerting(args.binary, workdir, 2 if q else 3))
+        if shutil.which("valgrind"):
+            attempt("callgrind", lambda: run_callgrind(args.binary, workdir, nginx, 100,
+                                                       10 if q else 20))
     finally:
         slow.stop()
         nginx.stop()
