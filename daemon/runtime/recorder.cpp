@@ -151,7 +151,8 @@ void recorder::stop(wall_time now) {
     }
     running_ = false;
     timer_.cancel();
-    flush_rollups();
+    collect_rollups();
+    write_rollups(rollup_queue_.size());
     enqueue(make_event(ledger_event_kind::daemon_stopped, now));
     if (ledger_) {
         ledger_->write_heartbeat(now);
@@ -227,6 +228,7 @@ std::optional<std::vector<monitoring_gap>> recorder::gaps(wall_time from, wall_t
 
 std::optional<std::vector<rollup>> recorder::rollups(std::int64_t from_hour, std::int64_t to_hour) {
     flush();
+    write_rollups(rollup_queue_.size());
     if (!ledger_) {
         return std::nullopt;
     }
@@ -298,11 +300,18 @@ void recorder::on_probe_result(const check_runtime& c, wall_time at) {
     }
     const std::int64_t hour =
         std::chrono::duration_cast<std::chrono::hours>(at.time_since_epoch()).count();
-    rollup& r = rollups_[{c.key, hour}];
-    if (r.check_key.empty()) {
-        r.check_key = c.key;
-        r.hour = hour;
+    auto it = rollups_.find(std::string_view{c.key});
+    if (it == rollups_.end()) {
+        it = rollups_.emplace(c.key, rollup{}).first;
+        it->second.check_key = c.key;
+        it->second.hour = hour;
+    } else if (it->second.hour != hour) {
+        if (it->second.successes + it->second.failures > 0) {
+            rollup_queue_.push_back(it->second); // the hour ended: keep its row for writing
+        }
+        it->second = rollup{c.key, hour, 0, 0, 0, 0};
     }
+    rollup& r = it->second;
     const double seconds = std::chrono::duration<double>(c.last->elapsed).count();
     if (c.last->status == probe_status::success) {
         ++r.successes;
@@ -346,21 +355,40 @@ bool recorder::flush() {
     return true;
 }
 
-void recorder::flush_rollups() {
-    if (rollups_.empty() || !ledger_) {
-        return;
+void recorder::collect_rollups() {
+    if (!ledger_ || rollup_queue_.size() - rollup_queue_next_ > 2 * rollups_.size()) {
+        return; // the ledger is behind: keep accumulating in place (one row per check)
     }
-    std::vector<rollup> rows;
-    rows.reserve(rollups_.size());
-    for (auto& [key, r] : rollups_) {
-        rows.push_back(r);
+    for (auto it = rollups_.begin(); it != rollups_.end();) {
+        rollup& r = it->second;
+        if (r.successes + r.failures == 0) {
+            it = rollups_.erase(it); // nothing since the last collection (e.g. a removed check)
+            continue;
+        }
+        rollup_queue_.push_back(r);
+        r.successes = r.failures = 0;
+        r.latency_sum_seconds = r.latency_max_seconds = 0;
+        ++it;
     }
+}
+
+bool recorder::write_rollups(std::size_t max_rows) {
+    if (rollup_queue_next_ >= rollup_queue_.size() || !ledger_) {
+        return rollup_queue_next_ >= rollup_queue_.size();
+    }
+    const std::size_t n = std::min(max_rows, rollup_queue_.size() - rollup_queue_next_);
+    const std::span<const rollup> rows(rollup_queue_.data() + rollup_queue_next_, n);
     if (std::error_code ec = ledger_->add_rollups(rows)) {
         ++stats_.write_errors;
         report_error("cannot write rollups to the ledger: " + ledger_->last_error());
-        return; // kept; at most one row per check and hour
+        return false; // kept; retried on the next tick
     }
-    rollups_.clear();
+    rollup_queue_next_ += n;
+    if (rollup_queue_next_ >= rollup_queue_.size()) {
+        rollup_queue_.clear();
+        rollup_queue_next_ = 0;
+    }
+    return true;
 }
 
 void recorder::arm_timer() {
@@ -387,8 +415,9 @@ void recorder::on_timer() {
     }
     if (now - last_rollup_ >= options_.rollup_every) {
         last_rollup_ = now;
-        flush_rollups();
+        collect_rollups();
     }
+    write_rollups(options_.rollup_rows_per_tick);
     arm_timer();
 }
 

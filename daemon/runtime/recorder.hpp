@@ -32,6 +32,9 @@ struct recorder_options {
     std::chrono::milliseconds flush_every{1000};
     std::chrono::milliseconds heartbeat_every{5000};
     std::chrono::milliseconds rollup_every{60000};
+    // Rollup rows written per flush tick: 100,000 checks are written over a few seconds of
+    // small transactions instead of one long one that stalls the event loop.
+    std::size_t rollup_rows_per_tick = 5000;
 };
 
 struct recorder_stats {
@@ -120,7 +123,10 @@ private:
     void try_open();
     void enqueue(ledger_event e);
     bool flush();
-    void flush_rollups();
+    // Moves the accumulated rollups into the write queue (every rollup_every).
+    void collect_rollups();
+    // Writes up to `max_rows` queued rollup rows; false when the ledger refused them.
+    bool write_rollups(std::size_t max_rows);
     void arm_timer();
     void on_timer();
     void report_error(const std::string& what);
@@ -131,7 +137,17 @@ private:
     std::unique_ptr<ledger> ledger_;
     boost::asio::steady_timer timer_;
     std::deque<ledger_event> pending_;
-    std::map<std::pair<std::string, std::int64_t>, rollup> rollups_;
+    struct key_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    // Per check key, the rollup of the current hour since the last collect_rollups: looked
+    // up without allocating on every probe result.
+    std::unordered_map<std::string, rollup, key_hash, std::equal_to<>> rollups_;
+    std::vector<rollup> rollup_queue_; // collected, not yet written
+    std::size_t rollup_queue_next_ = 0;
     std::unordered_map<std::string, std::int64_t> open_; // service key -> outage id
     std::int64_t last_outage_id_ = 0;
     std::optional<wall_time> started_;
