@@ -288,49 +288,50 @@ TEST_CASE("recorder: the latest heartbeat of each check, however many arrived") 
     CHECK(last[0].at == t0 + 48h + 2h);
     CHECK(last[1].check == "mingguan");
     CHECK(last[1].at == t0 + 48h + 3h);
+}
 
-    TEST_CASE("recorder: rollups sum each check's results per hour, across hours and chunks") {
-        temp_dir dir;
-        const std::string path = (dir.path / "ledger.db").string();
-        boost::asio::io_context io;
-        recorder_options opts;
-        opts.rollup_rows_per_tick = 2; // stop() still writes every row
-        recorder rec(
-            io, [&](std::string& e) { return open_sqlite_ledger(path, e); }, opts);
-        rec.start(t0);
-        std::vector<check_runtime> checks(5);
-        for (std::size_t i = 0; i < checks.size(); ++i) {
-            checks[i].key = "dukcapil/kk/c" + std::to_string(i);
-            checks[i].last = probe_result{};
-        }
-        for (int round = 0; round < 3; ++round) {
-            for (check_runtime& c : checks) {
-                c.last->status = round == 2 ? probe_status::failure : probe_status::success;
-                c.last->elapsed = std::chrono::milliseconds(10 * (round + 1));
-                rec.on_probe_result(c, t0 + std::chrono::seconds(round));
-            }
-        }
-        checks[0].last->status = probe_status::success;
-        rec.on_probe_result(checks[0], t0 + 1h); // the next hour: its own row
-        rec.stop(t0 + 1h + 1s);
-
-        const std::int64_t hour =
-            std::chrono::duration_cast<std::chrono::hours>(t0.time_since_epoch()).count();
-        std::string error;
-        auto l = open_sqlite_ledger_readonly(path, error);
-        REQUIRE_MESSAGE(l, error);
-        const std::vector<rollup> rows = l->rollups(hour, hour + 2);
-        REQUIRE(rows.size() == 6);
-        for (const rollup& r : rows) {
-            if (r.hour == hour + 1) {
-                CHECK(r.check_key == "dukcapil/kk/c0");
-                CHECK(r.successes == 1);
-                continue;
-            }
-            CHECK(r.hour == hour);
-            CHECK(r.successes == 2);
-            CHECK(r.failures == 1);
-            CHECK(r.latency_max_seconds == doctest::Approx(0.03));
-            CHECK(r.latency_sum_seconds == doctest::Approx(0.06));
+TEST_CASE("recorder: rollups sum each check's results per hour, across hours and chunks") {
+    temp_dir dir;
+    const std::string path = (dir.path / "ledger.db").string();
+    boost::asio::io_context io;
+    recorder_options opts;
+    opts.rollup_rows_per_tick = 2; // stop() still writes every row
+    recorder rec(
+        io, [&](std::string& e) { return open_sqlite_ledger(path, e); }, opts);
+    rec.start(t0);
+    std::vector<check_runtime> checks(5);
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        checks[i].key = "dukcapil/kk/c" + std::to_string(i);
+        checks[i].last = probe_result{};
+    }
+    for (int round = 0; round < 3; ++round) {
+        for (check_runtime& c : checks) {
+            c.last->status = round == 2 ? probe_status::failure : probe_status::success;
+            c.last->elapsed = std::chrono::milliseconds(10 * (round + 1));
+            rec.on_probe_result(c, t0 + std::chrono::seconds(round));
         }
     }
+    checks[0].last->status = probe_status::success;
+    rec.on_probe_result(checks[0], t0 + 1h); // the next hour: its own row
+    rec.stop(t0 + 1h + 1s);
+
+    const std::int64_t hour =
+        std::chrono::duration_cast<std::chrono::hours>(t0.time_since_epoch()).count();
+    std::string error;
+    auto l = open_sqlite_ledger_readonly(path, error);
+    REQUIRE_MESSAGE(l, error);
+    const std::vector<rollup> rows = l->rollups(hour, hour + 2);
+    REQUIRE(rows.size() == 6);
+    for (const rollup& r : rows) {
+        if (r.hour == hour + 1) {
+            CHECK(r.check_key == "dukcapil/kk/c0");
+            CHECK(r.successes == 1);
+            continue;
+        }
+        CHECK(r.hour == hour);
+        CHECK(r.successes == 2);
+        CHECK(r.failures == 1);
+        CHECK(r.latency_max_seconds == doctest::Approx(0.03));
+        CHECK(r.latency_sum_seconds == doctest::Approx(0.06));
+    }
+}
