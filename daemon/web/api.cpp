@@ -419,10 +419,6 @@ void add_maintenance_routes(http_server& server, notifier& n, const config& cfg)
     });
 }
 
-} // namespace pantau
-
-namespace pantau {
-
 void add_heartbeat_routes(http_server& server, monitor& m, recorder& rec, const config& cfg) {
     server.route(
         "/api/v1/heartbeat/", [&m, &rec, &cfg](const http_request& req, http_response& res) {
@@ -462,7 +458,7 @@ void add_heartbeat_routes(http_server& server, monitor& m, recorder& rec, const 
             e.service = c->service;
             e.check = c->cfg.id;
             const bool recorded = rec.record(std::move(e));
-            c = m.push(c->key, now);
+            m.push(c->key, now);
             json_ok(res, {{"service", c->service},
                           {"check", c->cfg.id},
                           {"received_at", format_rfc3339(now, cfg.utc_offset)},
