@@ -284,9 +284,13 @@ void recorder::on_service_change(const service_change& c) {
     } else if ((c.to == service_state::up || c.to == service_state::idle) && open != open_.end()) {
         const std::int64_t id = open->second;
         open_.erase(open);
-        enqueue(make_event(ledger_event_kind::outage_closed, c.at, c.service.agency, c.service.id,
-                           {}, id));
-        spdlog::info("outage {} of {} closed", id, key);
+        // Idle: the service's hours ended while it was down; the outage ends with them.
+        enqueue(make_event(
+            ledger_event_kind::outage_closed, c.at, c.service.agency, c.service.id, {}, id,
+            c.to == service_state::idle ? nlohmann::json{{"note", "service hours ended"}}
+                                        : nlohmann::json::object()));
+        spdlog::info("outage {} of {} closed{}", id, key,
+                     c.to == service_state::idle ? " (service hours ended)" : "");
         if (observer_) {
             observer_->on_outage_closed(id, c.at);
         }

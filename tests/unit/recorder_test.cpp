@@ -260,6 +260,12 @@ TEST_CASE("recorder: an outage ends when the service turns idle (outside service
     REQUIRE(o);
     REQUIRE(*o);
     CHECK((*o)->ended_at == t0 + 30min);
+    bool noted = false;
+    for (const ledger_event& e : all_events(path)) {
+        noted = noted || (e.kind == ledger_event_kind::outage_closed &&
+                          e.data == R"({"note":"service hours ended"})");
+    }
+    CHECK(noted);
     // The next morning up again: no outage to close, none opened.
     rec.on_service_change({kk, service_state::idle, service_state::up, t0 + 16h});
     CHECK(rec.stats().outages_opened == 1);
