@@ -521,8 +521,8 @@ enum maintenance_key : std::size_t {
 constexpr field_names<3> weekly_keys{"days", "from", "to"};
 enum weekly_key : std::size_t { w_days, w_from, w_to };
 
-constexpr field_names<2> calendar_keys{"hours", "holidays"};
-enum calendar_key : std::size_t { cal_hours, cal_holidays };
+constexpr field_names<3> calendar_keys{"hours", "holidays", "timezone"};
+enum calendar_key : std::size_t { cal_hours, cal_holidays, cal_timezone };
 
 constexpr field_names<3> status_page_keys{"title", "logo", "footer"};
 enum status_page_key : std::size_t { sp_title, sp_logo, sp_footer };
@@ -1338,6 +1338,15 @@ private:
                     R"(hours: {mon-thu: "07:30-16:00", fri: "07:30-16:30"})");
             service_calendar cal;
             cal.id = name;
+            cal.utc_offset = cfg.utc_offset;
+            if (f[cal_timezone].present) {
+                const std::string zone = text(f[cal_timezone]);
+                const auto offset = utc_offset_of(zone);
+                if (!offset) {
+                    fail(value_mark(f[cal_timezone]), unknown_timezone_message(zone));
+                }
+                cal.utc_offset = *offset;
+            }
             read_week(f[cal_hours], cal);
             if (f[cal_holidays].present) {
                 cal.holidays = read_holidays(f[cal_holidays]);
