@@ -545,8 +545,15 @@ enum maintenance_key : std::size_t {
 constexpr field_names<3> weekly_keys{"days", "from", "to"};
 enum weekly_key : std::size_t { w_days, w_from, w_to };
 
-constexpr field_names<2> calendar_keys{"hours", "holidays"};
-enum calendar_key : std::size_t { cal_hours, cal_holidays };
+constexpr field_names<4> calendar_keys{"hours", "holidays", "timezone", "exceptions"};
+enum calendar_key : std::size_t { cal_hours, cal_holidays, cal_timezone, cal_exceptions };
+
+constexpr field_names<4> exception_keys{"date", "hours", "closed", "name"};
+enum exception_key : std::size_t { exc_date, exc_hours, exc_closed, exc_name };
+
+// `hours: always` on a service: open around the clock, no calendar (so no calendar may
+// take the name).
+constexpr std::string_view always_open = "always";
 
 constexpr field_names<3> status_page_keys{"title", "logo", "footer"};
 enum status_page_key : std::size_t { sp_title, sp_logo, sp_footer };
@@ -600,6 +607,8 @@ constexpr std::string_view hours_hint =
     R"(write "HH:MM-HH:MM", e.g. "07:30-16:00", a list of them for split shifts, or "24h")";
 constexpr std::string_view holiday_hint =
     "e.g. - {date: 2026-08-17, name: Proklamasi Kemerdekaan RI}, or - 2026-08-17";
+constexpr std::string_view exception_hint =
+    R"(e.g. - {date: 2026-11-07, hours: "08:00-12:00"} or - {date: 2026-12-31, closed: true})";
 
 // "HH:MM" (or "H:MM") from 00:00 to 24:00, as minutes after midnight.
 std::optional<std::chrono::minutes> parse_clock(std::string_view text) {
@@ -1369,15 +1378,33 @@ private:
                                            R"("07:30-16:00"}, holidays: [2026-08-17]}; got )" +
                                            std::string{describe(body.value)});
             }
+            if (name == always_open) {
+                fail(key.Mark(), "a calendar cannot be named " + quoted(name) +
+                                     ": services write hours: always for round-the-clock "
+                                     "service without a calendar; choose another name, e.g. "
+                                     "\"jam-layanan\"");
+            }
             const std::string context = "in calendar " + quoted(name);
             const auto f = read_fields(body.value, context, calendar_keys);
             require(f[cal_hours], body.value, "calendar " + quoted(name),
                     R"(hours: {mon-thu: "07:30-16:00", fri: "07:30-16:30"})");
             service_calendar cal;
             cal.id = name;
+            cal.utc_offset = cfg.utc_offset;
+            if (f[cal_timezone].present) {
+                const std::string zone = text(f[cal_timezone]);
+                const auto offset = utc_offset_of(zone);
+                if (!offset) {
+                    fail(value_mark(f[cal_timezone]), unknown_timezone_message(zone));
+                }
+                cal.utc_offset = *offset;
+            }
             read_week(f[cal_hours], cal);
             if (f[cal_holidays].present) {
                 cal.holidays = read_holidays(f[cal_holidays]);
+            }
+            if (f[cal_exceptions].present) {
+                cal.exceptions = read_exceptions(f[cal_exceptions]);
             }
             cfg.calendars.emplace(std::move(name), std::move(cal));
         }
@@ -1393,6 +1420,64 @@ private:
             names.emplace_back(entry.first);
         }
         fail_undefined(value_mark(f), "calendar", "calendars", name, names, "calendars");
+    }
+
+    // exceptions: [{date: 2026-11-07, hours: "08:00-12:00"}, {date: 2026-12-31, closed: true}]:
+    // sorted by date, one per date.
+    std::vector<calendar_exception> read_exceptions(const field& section) const {
+        if (!section.value.IsSequence()) {
+            fail(value_mark(section), "expected a list for \"exceptions\", " +
+                                          std::string{exception_hint} + "; got " +
+                                          std::string{describe(section.value)});
+        }
+        std::vector<calendar_exception> out;
+        std::map<std::chrono::year_month_day, int> lines;
+        for (YAML::const_iterator it = section.value.begin(); it != section.value.end(); ++it) {
+            const YAML::Node item = *it;
+            if (!item.IsMap()) {
+                fail(item.Mark(), "expected {date, hours} or {date, closed: true} for an "
+                                  "exception, " +
+                                      std::string{exception_hint} + "; got " +
+                                      std::string{describe(item)});
+            }
+            const auto f = read_fields(item, "in exception", exception_keys);
+            require(f[exc_date], item, "exception", "date: 2026-11-07");
+            calendar_exception e;
+            e.date = read_date(f[exc_date]);
+            const std::string date = text(f[exc_date]);
+            const auto [first, inserted] = lines.emplace(e.date, at(item.Mark()).line);
+            if (!inserted) {
+                fail(value_mark(f[exc_date]),
+                     "duplicate exception for " + quoted(date) + " (first at line " +
+                         std::to_string(first->second) + "); give each date once");
+            }
+            if (f[exc_name].present) {
+                static_cast<void>(text(f[exc_name])); // a single value, for the reader
+            }
+            if (f[exc_hours].present && f[exc_closed].present) {
+                fail(f[exc_closed].key.Mark(), "exception " + quoted(date) +
+                                                   " has both hours and closed; write hours "
+                                                   "for the hours it is open, or closed: true");
+            }
+            if (f[exc_closed].present) {
+                if (!read_bool(f[exc_closed])) {
+                    fail(value_mark(f[exc_closed]),
+                         "exception " + quoted(date) +
+                             " has closed: false; to open that date, write its hours, e.g. "
+                             "hours: \"08:00-12:00\"");
+                }
+            } else {
+                require(f[exc_hours], item, "exception " + quoted(date),
+                        R"(hours: "08:00-12:00" (or closed: true))");
+                e.hours = read_day_hours(field{date, f[exc_hours].key, f[exc_hours].value, true});
+            }
+            out.push_back(std::move(e));
+        }
+        std::sort(out.begin(), out.end(),
+                  [](const calendar_exception& a, const calendar_exception& b) {
+                      return a.date < b.date;
+                  });
+        return out;
     }
 
     // The weekday index of a day name, or a failure suggesting the closest one.
@@ -1571,24 +1656,28 @@ private:
         return "data:" + std::string{type->second} + ";base64," + base64(contents);
     }
 
-    // A file name (relative to the config file's directory) or an inline list; sorted,
-    // without duplicates (two holidays may fall on one date).
+    // A file name (relative to the config file's directory) or an inline list of dates,
+    // {date, name} maps and file names (one file per year); sorted, without duplicates (two
+    // holidays may fall on one date).
     std::vector<std::chrono::year_month_day> read_holidays(const field& f) {
         std::vector<std::chrono::year_month_day> dates;
         if (f.value.IsScalar()) {
-            std::string path = text(f);
+            const std::string path = text(f);
             if (path.empty()) {
                 fail(value_mark(f), "holidays needs a file name or a list of dates");
             }
-            // Relative to the config file's directory. (Not std::filesystem: its header
-            // brings std::quoted, which argument-dependent lookup prefers to ours.)
-            const std::size_t slash = file_.rfind('/');
-            if (path.front() != '/' && slash != std::string::npos) {
-                path.insert(0, file_, 0, slash + 1);
-            }
-            dates = holidays_file(f, path);
+            dates = holidays_file(f, relative_to_config(path));
         } else if (f.value.IsSequence()) {
-            dates = read_holiday_list(f.value);
+            for (YAML::const_iterator it = f.value.begin(); it != f.value.end(); ++it) {
+                const YAML::Node item = *it;
+                if (item.IsScalar() && is_holidays_file_name(item.Scalar())) {
+                    const auto& more = holidays_file(field{"holidays", item, item, true},
+                                                     relative_to_config(item.Scalar()));
+                    dates.insert(dates.end(), more.begin(), more.end());
+                } else {
+                    dates.push_back(read_holiday(item));
+                }
+            }
         } else {
             fail(value_mark(f), "expected a file name or a list of dates for \"holidays\", e.g. "
                                 "holidays: calendars/libur-nasional-2026.yaml or holidays: "
@@ -1598,6 +1687,24 @@ private:
         std::sort(dates.begin(), dates.end());
         dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
         return dates;
+    }
+
+    static bool is_holidays_file_name(std::string_view value) {
+        const auto ends_with = [&](std::string_view suffix) {
+            return value.size() > suffix.size() &&
+                   value.substr(value.size() - suffix.size()) == suffix;
+        };
+        return ends_with(".yaml") || ends_with(".yml");
+    }
+
+    // `path` relative to the config file's directory unless absolute. (Not std::filesystem:
+    // its header brings std::quoted, which argument-dependent lookup prefers to ours.)
+    std::string relative_to_config(std::string path) const {
+        const std::size_t slash = file_.rfind('/');
+        if (!path.empty() && path.front() != '/' && slash != std::string::npos) {
+            path.insert(0, file_, 0, slash + 1);
+        }
+        return path;
     }
 
     // The dates of a holidays file; errors name that file. Read once per loader.
@@ -1634,24 +1741,27 @@ private:
         std::vector<std::chrono::year_month_day> dates;
         dates.reserve(list.size());
         for (YAML::const_iterator it = list.begin(); it != list.end(); ++it) {
-            const YAML::Node item = *it;
-            if (item.IsScalar()) {
-                dates.push_back(read_date(field{"date", item, item, true}));
-                continue;
-            }
-            if (!item.IsMap()) {
-                fail(item.Mark(), "expected a date or {date, name} for a holiday, " +
-                                      std::string{holiday_hint} + "; got " +
-                                      std::string{describe(item)});
-            }
-            const auto f = read_fields(item, "in holiday", holiday_keys);
-            require(f[hol_date], item, "holiday", "date: 2026-08-17");
-            if (f[hol_name].present) {
-                static_cast<void>(text(f[hol_name])); // a single value, for the reader
-            }
-            dates.push_back(read_date(f[hol_date]));
+            dates.push_back(read_holiday(*it));
         }
         return dates;
+    }
+
+    // One holiday: a date or {date, name}.
+    std::chrono::year_month_day read_holiday(const YAML::Node& item) const {
+        if (item.IsScalar()) {
+            return read_date(field{"date", item, item, true});
+        }
+        if (!item.IsMap()) {
+            fail(item.Mark(), "expected a date or {date, name} for a holiday, " +
+                                  std::string{holiday_hint} + "; got " +
+                                  std::string{describe(item)});
+        }
+        const auto f = read_fields(item, "in holiday", holiday_keys);
+        require(f[hol_date], item, "holiday", "date: 2026-08-17");
+        if (f[hol_name].present) {
+            static_cast<void>(text(f[hol_name])); // a single value, for the reader
+        }
+        return read_date(f[hol_date]);
     }
 
     std::chrono::year_month_day read_date(const field& f) const {
@@ -1966,10 +2076,16 @@ private:
                 check_policy(f[s_escalation], *svc.escalation, cfg);
             }
             if (f[s_hours].present) {
-                svc.hours = text(f[s_hours]);
-                check_calendar(f[s_hours], *svc.hours, cfg);
+                std::string hours = text(f[s_hours]);
+                if (hours == always_open) {
+                    svc.always_open = true;
+                } else {
+                    check_calendar(f[s_hours], hours, cfg);
+                    svc.hours = std::move(hours);
+                }
             }
             current_ = &cfg;
+            current_always_open_ = svc.always_open;
             read_checks(f[s_checks], cfg.defaults, svc);
             const std::string key = svc.agency + "/" + svc.id;
             if (f[s_depends_on].present) {
@@ -2396,9 +2512,18 @@ private:
             a.must_increase_within = read_positive_duration(f[a_must_increase_within], "60m");
         }
         if (f[a_during].present) {
-            a.during = text(f[a_during]);
-            check_calendar(f[a_during], *a.during, *current_);
-            a.calendar = current_->calendars.at(*a.during);
+            std::string during = text(f[a_during]);
+            if (during != always_open) { // `during: always`: at all hours, as without it
+                if (current_always_open_) {
+                    fail(value_mark(f[a_during]),
+                         "the service has hours: always (it never closes), so its activity "
+                         "check applies at all hours; remove \"during: " +
+                             during + "\" or give the service hours: " + during);
+                }
+                check_calendar(f[a_during], during, *current_);
+                a.calendar = current_->calendars.at(during);
+                a.during = std::move(during);
+            }
         }
         if (f[a_what].present) {
             a.what = text(f[a_what]);
@@ -2607,7 +2732,8 @@ private:
     const std::string& file_;
     // Agencies by id with the line each was defined at; ids in definition order.
     std::unordered_map<std::string, int> agency_lines_;
-    const config* current_ = nullptr; // the configuration being read (for calendars)
+    const config* current_ = nullptr;  // the configuration being read (for calendars)
+    bool current_always_open_ = false; // the service being read has hours: always
     std::vector<std::string> agency_ids_;
     // depends_on of the checks of the service being read, by check id.
     std::unordered_map<std::string, field> check_depends_;

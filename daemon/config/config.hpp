@@ -184,6 +184,9 @@ struct service_config {
     std::optional<double> objective;       // percent, e.g. 99.5
     std::optional<std::string> escalation; // overrides the agency's policy
     std::optional<std::string> hours;      // service hours: a calendar under calendars:
+    // `hours: always`: open around the clock (IGD, 112) with no calendar; hours is unset,
+    // so availability is reported overall only, as without hours.
+    bool always_open = false;
     // Services ("agency/service") this one relies on, e.g. the data centre uplink: while
     // one of them is down, this service's outages are recorded as caused by it and are
     // not escalated separately.
@@ -261,7 +264,10 @@ struct config {
     std::map<std::string, channel_config> channels;
     // Service-hours calendars by name. `hours:` maps day keys (mon..sun, ranges such as
     // mon-fri, or daily) to "HH:MM-HH:MM", a list of them, or "24h"; `holidays:` is a list of
-    // dates or {date, name} maps, inline or in a file (relative to this file's directory).
+    // dates or {date, name} maps, inline or in a file (relative to this file's directory);
+    // `exceptions:` gives dates their own hours ({date, hours} or {date, closed: true}),
+    // overriding weekday and holiday; `timezone:` (default: the top-level one) sets each
+    // calendar's utc_offset. No calendar is named "always" (see service_config).
     std::map<std::string, service_calendar> calendars;
     // Planned maintenance, ids "config-1", "config-2", ... in file order. One-off windows
     // give start/end; weekly ones `weekly: {days: [sat], from: "22:00", to: "02:00"}` in

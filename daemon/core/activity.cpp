@@ -41,8 +41,7 @@ bool activity_tracker::applies(wall_clock::time_point at) const {
     if (rule_.during == nullptr) {
         return true;
     }
-    return !service_hours_within(*rule_.during, rule_.during->utc_offset, {at, at + seconds{1}})
-                .empty();
+    return in_service_hours(*rule_.during, at);
 }
 
 nanoseconds activity_tracker::counted_since(wall_clock::time_point from,
@@ -54,8 +53,7 @@ nanoseconds activity_tracker::counted_since(wall_clock::time_point from,
         return to - from;
     }
     nanoseconds total{0};
-    for (const time_span& s :
-         service_hours_within(*rule_.during, rule_.during->utc_offset, {from, to})) {
+    for (const time_span& s : service_hours_within(*rule_.during, {from, to})) {
         total += s.to - s.from;
     }
     return total;

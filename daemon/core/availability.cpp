@@ -191,23 +191,31 @@ std::optional<year_month_day> parse_date(std::string_view text) {
     return date;
 }
 
-std::vector<time_span> service_hours_within(const service_calendar& cal, minutes utc_offset,
-                                            time_span span) {
+std::span<const opening_hours> hours_on(const service_calendar& cal, year_month_day date) {
+    const auto exception = std::lower_bound(
+        cal.exceptions.begin(), cal.exceptions.end(), date,
+        [](const calendar_exception& e, const year_month_day& d) { return e.date < d; });
+    if (exception != cal.exceptions.end() && exception->date == date) {
+        return exception->hours;
+    }
+    if (std::binary_search(cal.holidays.begin(), cal.holidays.end(), date)) {
+        return {};
+    }
+    return cal.week[std::chrono::weekday{sys_days{date}}.iso_encoding() - 1];
+}
+
+std::vector<time_span> service_hours_within(const service_calendar& cal, time_span span) {
     span = clamped(span);
     std::vector<time_span> out;
     if (span.to <= span.from) {
         return out;
     }
     // Local days are walked as sys_days: day d's local midnight is at UTC d - utc_offset.
-    const sys_days first = std::chrono::floor<days>(span.from + utc_offset);
-    const auto local_end = span.to + utc_offset;
+    const sys_days first = std::chrono::floor<days>(span.from + cal.utc_offset);
+    const auto local_end = span.to + cal.utc_offset;
     for (sys_days day = first; day < local_end; day += days{1}) {
-        if (std::binary_search(cal.holidays.begin(), cal.holidays.end(), year_month_day{day})) {
-            continue;
-        }
-        const unsigned index = std::chrono::weekday{day}.iso_encoding() - 1;
-        const wall_clock::time_point midnight = wall_clock::time_point{day} - utc_offset;
-        for (const opening_hours& hours : cal.week[index]) {
+        const wall_clock::time_point midnight = wall_clock::time_point{day} - cal.utc_offset;
+        for (const opening_hours& hours : hours_on(cal, year_month_day{day})) {
             const time_span open{std::max(midnight + hours.open, span.from),
                                  std::min(midnight + hours.close, span.to)};
             if (open.from >= open.to) {
@@ -225,6 +233,45 @@ std::vector<time_span> service_hours_within(const service_calendar& cal, minutes
     return out;
 }
 
+bool in_service_hours(const service_calendar& cal, wall_clock::time_point t) {
+    if (t < earliest || t >= latest) {
+        return false;
+    }
+    const auto local = t + cal.utc_offset;
+    const sys_days day = std::chrono::floor<days>(local);
+    const auto since_midnight = local - wall_clock::time_point{day};
+    const auto hours = hours_on(cal, year_month_day{day});
+    return std::any_of(hours.begin(), hours.end(), [&](const opening_hours& h) {
+        return h.open <= since_midnight && since_midnight < h.close;
+    });
+}
+
+wall_clock::time_point next_change(const service_calendar& cal, wall_clock::time_point t) {
+    constexpr auto never = wall_clock::time_point::max();
+    if (t < earliest || t >= latest) {
+        return never;
+    }
+    const bool open = in_service_hours(cal, t);
+    // The state can only change where a range opens or closes: try those instants in time
+    // order and take the first after `t` whose state differs (touching ranges do not).
+    const sys_days first = std::chrono::floor<days>(t + cal.utc_offset);
+    for (sys_days day = first; day <= first + next_change_horizon; day += days{1}) {
+        const wall_clock::time_point midnight = wall_clock::time_point{day} - cal.utc_offset;
+        if (midnight >= latest) {
+            break;
+        }
+        for (const opening_hours& hours : hours_on(cal, year_month_day{day})) {
+            for (const minutes at : {hours.open, hours.close}) {
+                const wall_clock::time_point candidate = midnight + at;
+                if (candidate > t && in_service_hours(cal, candidate) != open) {
+                    return candidate;
+                }
+            }
+        }
+    }
+    return never;
+}
+
 availability_result compute_availability(const availability_input& in) {
     const time_span period = clamped(in.period);
     span_set whole;
@@ -237,7 +284,7 @@ availability_result compute_availability(const availability_input& in) {
     availability_result result;
     result.overall = figures_within(whole, gaps, down_watched);
     if (in.calendar != nullptr) {
-        const span_set hours = service_hours_within(*in.calendar, in.utc_offset, period);
+        const span_set hours = service_hours_within(*in.calendar, period);
         result.in_service_hours = figures_within(hours, gaps, down_watched);
     }
     return result;

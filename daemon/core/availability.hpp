@@ -47,29 +47,58 @@ struct opening_hours {
     bool operator==(const opening_hours&) const = default;
 };
 
+// A date with its own opening hours, overriding both the weekday's hours and a holiday on
+// that date: a Saturday service day, shortened hours, or a working day closed.
+struct calendar_exception {
+    std::chrono::year_month_day date;
+    std::vector<opening_hours> hours; // in time order, no overlaps; empty: closed all day
+
+    bool operator==(const calendar_exception&) const = default;
+};
+
 // A service-hours calendar: opening hours per weekday (index 0 = Monday ... 6 = Sunday),
-// each day's list in time order without overlaps, closed on the listed local dates.
+// each day's list in time order without overlaps, closed on the listed local dates except
+// where an exception gives that date its own hours. Local time is UTC + utc_offset (the
+// calendar's own zone; the configuration's top-level timezone unless it names another).
 struct service_calendar {
     std::string id;
     std::array<std::vector<opening_hours>, 7> week;
     std::vector<std::chrono::year_month_day> holidays; // sorted, no duplicates
-    std::chrono::minutes utc_offset{7 * 60};           // of the calendar's time zone
+    std::vector<calendar_exception> exceptions;        // sorted by date, one per date
+    std::chrono::minutes utc_offset{7 * 60};           // WIB unless set
 
     bool operator==(const service_calendar&) const = default;
 };
 
+// The opening hours of one local date: its exception's, none on a holiday, else the
+// weekday's. The span refers into `cal`.
+std::span<const opening_hours> hours_on(const service_calendar& cal,
+                                        std::chrono::year_month_day date);
+
 // The parts of [span.from, span.to) that fall in service hours, in time order, disjoint;
-// spans that touch (e.g. 24-hour days) are joined. Walks the local days (local = UTC +
+// spans that touch (e.g. 24-hour days) are joined. Walks the local days (in the calendar's
 // utc_offset) that overlap the span: O(days + spans).
-std::vector<time_span> service_hours_within(const service_calendar& cal,
-                                            std::chrono::minutes utc_offset, time_span span);
+std::vector<time_span> service_hours_within(const service_calendar& cal, time_span span);
+
+// Whether instant `t` is within the calendar's service hours (opening instant included,
+// closing instant excluded), in the calendar's own zone. False outside 1900-2149.
+bool in_service_hours(const service_calendar& cal, wall_clock::time_point t);
+
+// How far next_change looks ahead: past that, a calendar is taken never to change.
+inline constexpr std::chrono::days next_change_horizon{400};
+
+// The first instant after `t` at which in_service_hours changes (the next opening when
+// closed at `t`, the next closing when open), looking at most next_change_horizon ahead;
+// time_point::max() when it does not change within that (a calendar open around the clock,
+// or never open). Ranges that touch (12:00-13:00 then 13:00-16:00, or 24h days) are not a
+// change.
+wall_clock::time_point next_change(const service_calendar& cal, wall_clock::time_point t);
 
 struct availability_input {
     time_span period;                           // the report's period
     std::vector<time_span> downtime;            // outages (open ones end at the period's end)
     std::vector<time_span> gaps;                // monitoring gaps: neither up nor down
-    const service_calendar* calendar = nullptr; // when set, also compute within hours
-    std::chrono::minutes utc_offset{7 * 60};
+    const service_calendar* calendar = nullptr; // when set, also compute within its hours
 };
 
 // Durations are exact sums truncated to whole seconds at the end.

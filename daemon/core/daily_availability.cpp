@@ -71,7 +71,6 @@ daily_availability_result compute_daily_availability(const daily_availability_in
         a.period = period;
         a.downtime = std::move(day_down);
         a.gaps = std::move(day_gaps);
-        a.utc_offset = in.utc_offset;
         const availability_result r = compute_availability(a);
         out.availability = r.overall.availability;
         out.down = r.overall.down;

@@ -284,8 +284,7 @@ void compute_service(service_report& s, const report& r, const std::vector<time_
     availability_input in;
     in.period = {r.period_from, r.covered_to};
     in.gaps = gap_spans;
-    in.calendar = calendar;
-    in.utc_offset = r.utc_offset;
+    in.calendar = calendar; // in its own zone, which may differ from the report's
     response_times times;
     report_figures& f = s.figures;
     for (report_outage& o : s.outages) {

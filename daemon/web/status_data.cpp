@@ -37,8 +37,7 @@ bool outside_hours(const config& cfg, const std::optional<std::string>& name, wa
     if (it == cfg.calendars.end()) {
         return false;
     }
-    return service_hours_within(it->second, cfg.utc_offset, {now, now + std::chrono::seconds{1}})
-        .empty();
+    return !in_service_hours(it->second, now);
 }
 
 // The first check of a service that is failing but not yet DOWN (soft state).

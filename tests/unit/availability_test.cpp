@@ -46,6 +46,12 @@ service_calendar jam_layanan() {
     return cal;
 }
 
+// `cal` with its local time at `offset`.
+service_calendar in_zone(service_calendar cal, std::chrono::minutes offset) {
+    cal.utc_offset = offset;
+    return cal;
+}
+
 seconds sum(const std::vector<time_span>& spans) {
     seconds total{0};
     for (const auto& s : spans) {
@@ -162,31 +168,32 @@ TEST_CASE("availability: an empty period has no availability") {
 
 TEST_CASE("service hours: the working week in WIB, exact bounds in UTC") {
     const service_calendar cal = jam_layanan();
-    const auto hours = service_hours_within(cal, wib, week_wib);
+    const auto hours = service_hours_within(in_zone(cal, wib), week_wib);
     REQUIRE(hours.size() == 5);
     CHECK(hours[0] == time_span{utc(2026, 3, 2, 30min), utc(2026, 3, 2, 9h)}); // Mon 07:30-16:00
     CHECK(hours[4] == time_span{utc(2026, 3, 6, 30min), utc(2026, 3, 6, 9h + 30min)}); // Fri
     CHECK(sum(hours) == week_hours);
 
     SUBCASE("a span starting and ending inside opening hours is cut") {
-        const auto cut = service_hours_within(
-            cal, wib, {local(wib, 2026, 3, 2, 12h), local(wib, 2026, 3, 3, 9h)});
+        const auto cut =
+            service_hours_within(cal, {local(wib, 2026, 3, 2, 12h), local(wib, 2026, 3, 3, 9h)});
         REQUIRE(cut.size() == 2);
         CHECK(cut[0] == time_span{local(wib, 2026, 3, 2, 12h), local(wib, 2026, 3, 2, 16h)});
         CHECK(cut[1] == time_span{local(wib, 2026, 3, 3, 7h + 30min), local(wib, 2026, 3, 3, 9h)});
     }
     SUBCASE("the weekend has none") {
-        CHECK(service_hours_within(cal, wib, {local(wib, 2026, 3, 7), local(wib, 2026, 3, 9)})
+        CHECK(service_hours_within(in_zone(cal, wib),
+                                   {local(wib, 2026, 3, 7), local(wib, 2026, 3, 9)})
                   .empty());
     }
     SUBCASE("an empty span has none") {
-        CHECK(service_hours_within(cal, wib, {utc(2026, 3, 3), utc(2026, 3, 2)}).empty());
+        CHECK(service_hours_within(in_zone(cal, wib), {utc(2026, 3, 3), utc(2026, 3, 2)}).empty());
     }
 }
 
 TEST_CASE("service hours: an outage at night does not lower in-hours availability") {
     const service_calendar cal = jam_layanan();
-    availability_input in{week_wib, {}, {}, &cal, wib};
+    availability_input in{week_wib, {}, {}, &cal};
     in.downtime = {{local(wib, 2026, 3, 3, 22h), local(wib, 2026, 3, 3, 23h)}}; // Tue night
     const auto r = compute_availability(in);
     CHECK(r.overall.down == 1h);
@@ -199,7 +206,7 @@ TEST_CASE("service hours: an outage at night does not lower in-hours availabilit
 
 TEST_CASE("service hours: an outage during hours counts, only its part within them") {
     const service_calendar cal = jam_layanan();
-    availability_input in{week_wib, {}, {}, &cal, wib};
+    availability_input in{week_wib, {}, {}, &cal};
     in.downtime = {
         {local(wib, 2026, 3, 4, 10h), local(wib, 2026, 3, 4, 11h)},         // Wed, 1 h
         {local(wib, 2026, 3, 5, 15h + 30min), local(wib, 2026, 3, 5, 17h)}, // Thu, 30 min in
@@ -214,7 +221,7 @@ TEST_CASE("service hours: an outage during hours counts, only its part within th
 
 TEST_CASE("service hours: a gap during hours is unmonitored, not down") {
     const service_calendar cal = jam_layanan();
-    availability_input in{week_wib, {}, {}, &cal, wib};
+    availability_input in{week_wib, {}, {}, &cal};
     in.gaps = {{local(wib, 2026, 3, 4, 6h), local(wib, 2026, 3, 4, 9h)}}; // 90 min in hours
     in.downtime = {{local(wib, 2026, 3, 4, 8h), local(wib, 2026, 3, 4, 10h)}};
     const auto r = compute_availability(in);
@@ -229,12 +236,12 @@ TEST_CASE("service hours: a gap during hours is unmonitored, not down") {
 TEST_CASE("service hours: a holiday is excluded") {
     service_calendar cal = jam_layanan();
     cal.holidays = {date(2026, 1, 1), date(2026, 3, 4), date(2026, 12, 25)}; // a Wednesday
-    const auto hours = service_hours_within(cal, wib, week_wib);
+    const auto hours = service_hours_within(in_zone(cal, wib), week_wib);
     REQUIRE(hours.size() == 4);
     CHECK(sum(hours) == week_hours - 8h - 30min);
     CHECK(hours[2].from == local(wib, 2026, 3, 5, 7h + 30min)); // Tuesday, then Thursday
 
-    availability_input in{week_wib, {}, {}, &cal, wib};
+    availability_input in{week_wib, {}, {}, &cal};
     in.downtime = {{local(wib, 2026, 3, 4, 9h), local(wib, 2026, 3, 4, 12h)}};
     const auto r = compute_availability(in);
     CHECK(r.overall.down == 3h);
@@ -246,7 +253,7 @@ TEST_CASE("service hours: a holiday is excluded") {
 
 TEST_CASE("service hours: Friday has its own hours") {
     const service_calendar cal = jam_layanan();
-    availability_input in{week_wib, {}, {}, &cal, wib};
+    availability_input in{week_wib, {}, {}, &cal};
     SUBCASE("16:00-16:30 on Thursday is after hours") {
         in.downtime = {{local(wib, 2026, 3, 5, 16h), local(wib, 2026, 3, 5, 16h + 30min)}};
         CHECK(compute_availability(in).in_service_hours->down == 0s);
@@ -260,7 +267,8 @@ TEST_CASE("service hours: Friday has its own hours") {
 TEST_CASE("service hours: the same UTC outage depends on the zone (WIB, WITA, WIT)") {
     const service_calendar cal = jam_layanan();
     const auto in_hours = [&](std::chrono::minutes offset, time_span outage) {
-        availability_input in{march, {outage}, {}, &cal, offset};
+        const service_calendar zoned = in_zone(cal, offset);
+        const availability_input in{march, {outage}, {}, &zoned};
         return compute_availability(in).in_service_hours->down;
     };
     // Monday 2026-03-02 08:00-09:00 UTC: 15:00 WIB (open), 16:00 WITA and 17:00 WIT (closed).
@@ -280,12 +288,12 @@ TEST_CASE("service hours: the same UTC outage depends on the zone (WIB, WITA, WI
     CHECK(in_hours(wita, friday) == 0s);
 
     // Monday's opening under WIT starts on Sunday in UTC.
-    const auto hours = service_hours_within(cal, wit, march);
+    const auto hours = service_hours_within(in_zone(cal, wit), march);
     REQUIRE_FALSE(hours.empty());
     CHECK(hours[0] == time_span{utc(2026, 3, 1, 22h + 30min), utc(2026, 3, 2, 7h)});
     // March 2026 has 18 Mondays-Thursdays and 4 Fridays. In WIT the UTC month ends at
     // 09:00 on Wednesday 1 April, 90 minutes into that day's hours; in WIB at 07:00, before.
-    CHECK(sum(service_hours_within(cal, wib, march)) == 18 * (8h + 30min) + 4 * 9h);
+    CHECK(sum(service_hours_within(in_zone(cal, wib), march)) == 18 * (8h + 30min) + 4 * 9h);
     CHECK(sum(hours) == 18 * (8h + 30min) + 4 * 9h + 90min);
 }
 
@@ -294,11 +302,11 @@ TEST_CASE("service hours: the local day, not the UTC day, decides holidays and w
     cal.holidays = {date(2026, 3, 3)}; // Tuesday
     // Tuesday 07:30 WIT is Monday 22:30 UTC: closed under WIT, while WIB opens Tuesday 00:30 UTC.
     const time_span around{utc(2026, 3, 2, 22h), utc(2026, 3, 3, 1h)};
-    CHECK(service_hours_within(cal, wit, around).empty());
-    CHECK(sum(service_hours_within(cal, wib, around)) == 0s);
+    CHECK(service_hours_within(in_zone(cal, wit), around).empty());
+    CHECK(sum(service_hours_within(in_zone(cal, wib), around)) == 0s);
     cal.holidays.clear();
-    CHECK(sum(service_hours_within(cal, wit, around)) == 2h + 30min);
-    CHECK(sum(service_hours_within(cal, wib, around)) == 30min);
+    CHECK(sum(service_hours_within(in_zone(cal, wit), around)) == 2h + 30min);
+    CHECK(sum(service_hours_within(in_zone(cal, wib), around)) == 30min);
 }
 
 TEST_CASE("service hours: 24-hour days join into one span; split shifts stay apart") {
@@ -306,20 +314,20 @@ TEST_CASE("service hours: 24-hour days join into one span; split shifts stay apa
     for (auto& day : always.week) {
         day = {{0min, 24h}};
     }
-    const auto whole = service_hours_within(always, wib, march);
+    const auto whole = service_hours_within(in_zone(always, wib), march);
     REQUIRE(whole.size() == 1);
     CHECK(whole[0] == march);
 
     always.holidays = {date(2026, 3, 10)};
-    const auto split = service_hours_within(always, wib, march);
+    const auto split = service_hours_within(in_zone(always, wib), march);
     REQUIRE(split.size() == 2);
     CHECK(split[0].to == local(wib, 2026, 3, 10));
     CHECK(split[1].from == local(wib, 2026, 3, 11));
 
     service_calendar shifts;
     shifts.week[0] = {{8h, 12h}, {13h, 21h}};
-    const auto monday =
-        service_hours_within(shifts, wib, {local(wib, 2026, 3, 2), local(wib, 2026, 3, 3)});
+    const auto monday = service_hours_within(in_zone(shifts, wib),
+                                             {local(wib, 2026, 3, 2), local(wib, 2026, 3, 3)});
     REQUIRE(monday.size() == 2);
     CHECK(sum(monday) == 12h);
 }
@@ -328,12 +336,12 @@ TEST_CASE("service hours: a year walks every day once") {
     // 2026 starts on a Thursday: 209 Mondays-Thursdays and 52 Fridays.
     const service_calendar cal = jam_layanan();
     const time_span year{local(wib, 2026, 1, 1), local(wib, 2027, 1, 1)};
-    const auto hours = service_hours_within(cal, wib, year);
+    const auto hours = service_hours_within(in_zone(cal, wib), year);
     CHECK(hours.size() == 261);
     CHECK(sum(hours) == 209 * (8h + 30min) + 52 * 9h);
 
     // One hour down every day at 10:00 WIB, one hour of gap every day at 02:00 WIB.
-    availability_input in{year, {}, {}, &cal, wib};
+    availability_input in{year, {}, {}, &cal};
     for (auto day = std::chrono::sys_days{std::chrono::year{2026} / 1 / 1};
          day < std::chrono::sys_days{std::chrono::year{2027} / 1 / 1};
          day += std::chrono::days{1}) {
@@ -393,7 +401,8 @@ TEST_CASE("availability: extreme times are clamped to 1900-2149, never overflowe
         day = {{0min, 24h}};
     }
     const time_span everything{wall_clock::time_point::min(), wall_clock::time_point::max()};
-    availability_input in{everything, {}, {}, &always, wit};
+    always.utc_offset = wit;
+    availability_input in{everything, {}, {}, &always};
     in.downtime = {{utc(2026, 3, 1), wall_clock::time_point::max()}};
     in.gaps = {{wall_clock::time_point::min(), utc(1950, 1, 1)}};
     const auto r = compute_availability(in);

@@ -1159,8 +1159,8 @@ TEST_CASE("config: the shipped 2026 national holidays and cuti bersama") {
     // Fridays of 9 h, 2063 hours in all.
     const auto year_start = pantau::wall_clock::time_point{std::chrono::sys_days{date(2026, 1, 1)}};
     const auto year_end = pantau::wall_clock::time_point{std::chrono::sys_days{date(2027, 1, 1)}};
-    const auto spans = pantau::service_hours_within(
-        cal, cfg.utc_offset, {year_start - cfg.utc_offset, year_end - cfg.utc_offset});
+    const auto spans =
+        pantau::service_hours_within(cal, {year_start - cal.utc_offset, year_end - cal.utc_offset});
     CHECK(spans.size() == 240);
     std::chrono::seconds total{0};
     for (const auto& s : spans) {

@@ -374,6 +374,28 @@ TEST_CASE("config: activity checks") {
     CHECK(activity_error(
               "      - {id: a, activity: {url: \"http://h/\", value: /a, min_increase: 0}}\n") ==
           "test.yaml:9:71: min_increase must be more than 0, e.g. min_increase: 1");
+    // `during: always` is all hours; a service open always cannot limit its activity check.
+    CHECK_FALSE(spec_of<activity_check>(
+                    load_activity("      - {id: a, activity: {url: \"http://h/\", value: /a, "
+                                  "during: always}}\n"))
+                    .calendar);
+    auto always = load_config_text(R"(calendars:
+  jam-layanan: {hours: {mon-fri: "07:30-16:00"}}
+agencies:
+  - {id: dinkes, name: Dinas Kesehatan}
+services:
+  - id: igd
+    agency: dinkes
+    hours: always
+    checks:
+      - {id: a, activity: {url: "http://h/", value: /a, during: jam-layanan}}
+)",
+                                   "test.yaml");
+    REQUIRE(std::holds_alternative<config_error>(always));
+    CHECK(std::get<config_error>(always).to_string() ==
+          "test.yaml:10:65: the service has hours: always (it never closes), so its activity "
+          "check applies at all hours; remove \"during: jam-layanan\" or give the service hours: "
+          "jam-layanan");
     CHECK(activity_error("      - {id: a, activity: {url: \"ftp://h/\", value: /a}}\n")
               .starts_with("test.yaml:9:33: invalid url \"ftp://h/\""));
 }

@@ -213,6 +213,23 @@ TEST_CASE("report: a service with a calendar is judged within its service hours"
     CHECK(*s.figures.mttr == 2h);
 }
 
+TEST_CASE("report: service hours are in the calendar's own time zone") {
+    // The report stays in WIB; jam-kantor keeps 08:00-16:00 in WIT (two hours ahead).
+    std::string yaml = city_yaml;
+    const std::string hours = "    hours: {mon-fri: \"08:00-16:00\"}\n";
+    const auto at = yaml.find(hours);
+    REQUIRE(at != std::string::npos);
+    yaml.insert(at, "    timezone: Asia/Jayapura\n");
+    fake_ledger l = november_ledger();
+    const report r = pantau::build_report(l, load(yaml), november(), after_the_month);
+    CHECK(r.utc_offset == 7h);
+    const service_report& s = service(r, "ktp");
+    REQUIRE(s.figures.in_service_hours);
+    CHECK(s.figures.in_service_hours->considered == 168h);
+    // Tuesday 3 Nov 07:00-09:00 WIB is 09:00-11:00 WIT: all of it within hours.
+    CHECK(s.figures.in_service_hours->down == 2h);
+}
+
 TEST_CASE("report: services without objective or outages, and the agency rollup") {
     fake_ledger l = november_ledger();
     const report r = pantau::build_report(l, load(city_yaml), november(), after_the_month);
