@@ -509,6 +509,18 @@ int probe_heartbeat(std::vector<std::string_view> args) {
     return 0;
 }
 
+// `--header 'Name: value'` into the request's headers; false when there is no colon.
+bool add_header_option(const std::string& option, http_check& http) {
+    const auto colon = option.find(':');
+    if (colon == std::string::npos) {
+        return false;
+    }
+    std::string v = option.substr(colon + 1);
+    v.erase(0, v.find_first_not_of(' '));
+    http.headers.emplace_back(option.substr(0, colon), std::move(v));
+    return true;
+}
+
 // Reads `pantau probe activity URL ...` into `spec`; the exit code of a usage error, or
 // nullopt.
 std::optional<int> parse_activity_args(const std::vector<std::string_view>& args,
@@ -546,14 +558,9 @@ std::optional<int> parse_activity_args(const std::vector<std::string_view>& args
         } else if (a == "--what" && has_value) {
             spec.what = value();
         } else if (a == "--header" && has_value) {
-            const std::string h = value();
-            const auto colon = h.find(':');
-            if (colon == std::string::npos) {
+            if (!add_header_option(value(), spec.http)) {
                 return usage_error(usage_probe, "header must look like 'Name: value'");
             }
-            std::string v = h.substr(colon + 1);
-            v.erase(0, v.find_first_not_of(' '));
-            spec.http.headers.emplace_back(h.substr(0, colon), v);
         } else if (a == "--ca-file" && has_value) {
             spec.http.ca_file = value();
         } else if (a == "--insecure") {
@@ -663,14 +670,9 @@ int cmd_probe(std::vector<std::string_view> args) {
             } else if (a == "--method" && has_value) {
                 spec.method = value();
             } else if (a == "--header" && has_value) {
-                const std::string h = value();
-                const auto colon = h.find(':');
-                if (colon == std::string::npos) {
+                if (!add_header_option(value(), spec)) {
                     return usage_error(usage_probe, "header must look like 'Name: value'");
                 }
-                std::string v = h.substr(colon + 1);
-                v.erase(0, v.find_first_not_of(' '));
-                spec.headers.emplace_back(h.substr(0, colon), v);
             } else if (a == "--ca-file" && has_value) {
                 spec.ca_file = value();
             } else if (a == "--insecure") {

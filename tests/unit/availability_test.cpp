@@ -7,33 +7,14 @@
 #include <vector>
 
 #include "core/availability.hpp"
+#include "unit/civil_time.hpp"
 
 using namespace pantau;
+using namespace pantau::test;
 using namespace std::chrono_literals;
 using std::chrono::seconds;
 
 namespace {
-
-constexpr std::chrono::minutes wib{7 * 60};
-constexpr std::chrono::minutes wita{8 * 60};
-constexpr std::chrono::minutes wit{9 * 60};
-
-// A UTC instant: utc(2026, 3, 2, 9h, 30min).
-wall_clock::time_point utc(int y, unsigned m, unsigned d, std::chrono::minutes time = 0min) {
-    const std::chrono::sys_days day{std::chrono::year{y} / std::chrono::month{m} /
-                                    std::chrono::day{d}};
-    return wall_clock::time_point{day} + time;
-}
-
-// The same instant written as local time at `offset`.
-wall_clock::time_point local(std::chrono::minutes offset, int y, unsigned m, unsigned d,
-                             std::chrono::minutes time = 0min) {
-    return utc(y, m, d, time) - offset;
-}
-
-std::chrono::year_month_day date(int y, unsigned m, unsigned d) {
-    return std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};
-}
 
 // Mon-Thu 07:30-16:00, Fri 07:30-16:30 (the ASN working week), no holidays.
 service_calendar jam_layanan() {

@@ -10,31 +10,13 @@
 
 #include "config/config.hpp"
 #include "core/availability.hpp"
+#include "unit/civil_time.hpp"
 
 using namespace pantau;
+using namespace pantau::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr std::chrono::minutes wib{7 * 60};
-constexpr std::chrono::minutes wita{8 * 60};
-constexpr std::chrono::minutes wit{9 * 60};
-
-wall_clock::time_point utc(int y, unsigned m, unsigned d, std::chrono::minutes time = 0min) {
-    const std::chrono::sys_days day{std::chrono::year{y} / std::chrono::month{m} /
-                                    std::chrono::day{d}};
-    return wall_clock::time_point{day} + time;
-}
-
-// Local time `time` on y-m-d at `offset`, as an instant.
-wall_clock::time_point local(std::chrono::minutes offset, int y, unsigned m, unsigned d,
-                             std::chrono::minutes time = 0min) {
-    return utc(y, m, d, time) - offset;
-}
-
-std::chrono::year_month_day date(int y, unsigned m, unsigned d) {
-    return std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d};
-}
 
 // Mon-Thu 07:30-16:00, Fri 07:30-16:30 (the ASN working week) at `offset`, no holidays.
 service_calendar jam_layanan(std::chrono::minutes offset = wib) {
