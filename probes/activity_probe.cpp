@@ -46,10 +46,9 @@ public:
         : io_(ctx.io)
         , spec_(std::move(spec))
         , tracker_(rule_of(spec_))
-        , fetch_(
-              make_http_probe(ctx.curl, spec_.http, [this](probe_result& r, std::string_view body) {
-                  inspect(r, body);
-              })) {}
+        , fetch_(make_http_probe(ctx, spec_.http, [this](probe_result& r, std::string_view body) {
+            inspect(r, body);
+        })) {}
 
     ~activity_probe() override { cancel(); }
     activity_probe(const activity_probe&) = delete;

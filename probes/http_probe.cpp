@@ -4,124 +4,25 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <boost/regex.hpp>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 
 #include "core/duration.hpp"
+#include "probes/http_expect.hpp"
+#include "probes/http_fast_probe.hpp"
 #include "runtime/curl_multi.hpp"
 
 namespace pantau {
 namespace {
 
+using probes::format_bytes;
 using std::chrono::microseconds;
 using std::chrono::nanoseconds;
 
-std::string format_bytes(std::size_t n) {
-    constexpr std::size_t mib = std::size_t{1024} * 1024;
-    if (n % mib == 0) {
-        return std::to_string(n / mib) + "MiB";
-    }
-    if (n % 1024 == 0) {
-        return std::to_string(n / 1024) + "KiB";
-    }
-    return std::to_string(n) + " bytes";
-}
-
-std::string format_seconds(nanoseconds d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3gs", std::chrono::duration<double>(d).count());
-    return buf;
-}
-
 bool contains(std::string_view haystack, std::string_view needle) {
     return haystack.find(needle) != std::string_view::npos;
-}
-
-// A JSON value for a reason: compact, at most 80 characters.
-std::string json_excerpt(const nlohmann::json& value) {
-    std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (text.size() > 80) {
-        text.resize(77);
-        text += "...";
-    }
-    return text;
-}
-
-// Whether `value` satisfies one expectation whose operand is `operand`.
-bool json_holds(const nlohmann::json& value, json_op op, const nlohmann::json& operand) {
-    switch (op) {
-    case json_op::exists: return true;
-    case json_op::eq: return value == operand;
-    case json_op::ne: return value != operand;
-    case json_op::lt:
-    case json_op::le:
-    case json_op::gt:
-    case json_op::ge: {
-        if (!value.is_number() || !operand.is_number()) {
-            return false;
-        }
-        const auto a = value.get<double>();
-        const auto b = operand.get<double>();
-        return op == json_op::lt   ? a < b
-               : op == json_op::le ? a <= b
-               : op == json_op::gt ? a > b
-                                   : a >= b;
-    }
-    case json_op::contains:
-        if (value.is_array()) {
-            return std::find(value.begin(), value.end(), operand) != value.end();
-        }
-        if (value.is_string() && operand.is_string()) {
-            return contains(value.get_ref<const std::string&>(),
-                            operand.get_ref<const std::string&>());
-        }
-        if (value.is_object() && operand.is_string()) {
-            return value.contains(operand.get_ref<const std::string&>());
-        }
-        return false;
-    }
-    return false;
-}
-
-// The first unmet expectation as a reason ("json /queue/waiting = 250, want < 200"), or
-// nullopt when all hold.
-std::optional<std::string> check_json(const std::string& body,
-                                      const std::vector<json_expectation>& expectations) {
-    const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
-    if (doc.is_discarded()) {
-        return "body is not JSON (json expectations need a JSON body; got " +
-               std::string{body.size() > 40 ? body.substr(0, 40) + "..." : body} + ")";
-    }
-    for (const json_expectation& e : expectations) {
-        std::string want = "want " + std::string{to_string(e.op)};
-        if (e.op != json_op::exists) {
-            want += " " + e.operand;
-        }
-        const nlohmann::json* value = nullptr;
-        try {
-            const nlohmann::json::json_pointer pointer{e.pointer};
-            if (doc.contains(pointer)) {
-                value = &doc.at(pointer);
-            }
-        } catch (const nlohmann::json::exception&) {
-            value = nullptr; // e.g. "/list/x" on an array: nothing there
-        }
-        if (value == nullptr) {
-            return "json " + e.pointer + " missing, " + want;
-        }
-        const nlohmann::json operand = e.op == json_op::exists
-                                           ? nlohmann::json{}
-                                           : nlohmann::json::parse(e.operand, nullptr, false);
-        if (!json_holds(*value, e.op, operand)) {
-            return "json " + e.pointer + " = " + json_excerpt(*value) + ", " + want;
-        }
-    }
-    return std::nullopt;
 }
 
 class http_probe final : public probe {
@@ -129,17 +30,7 @@ public:
     http_probe(curl_multi& curl, http_check spec, body_inspector inspect)
         : curl_(curl)
         , spec_(std::move(spec))
-        , inspect_(std::move(inspect)) {
-        if (spec_.expect.body_matches) {
-            try {
-                regex_.emplace(*spec_.expect.body_matches, boost::regex::ECMAScript);
-            } catch (const std::exception&) {
-                regex_error_ = true; // config validation normally rejects this earlier
-            }
-        }
-        needs_body_ = !spec_.expect.body_contains.empty() ||
-                      !spec_.expect.body_not_contains.empty() || spec_.expect.body_matches ||
-                      !spec_.expect.json.empty() || inspect_ != nullptr;
+        , expect_(spec_, std::move(inspect)) {
         for (const auto& [name, value] : spec_.headers) {
             std::string line = name;
             line += ": ";
@@ -227,7 +118,7 @@ private:
             return CURL_WRITEFUNC_ERROR;
         }
         me->body_bytes_ += n;
-        if (me->needs_body_) {
+        if (me->expect_.needs_body()) {
             me->body_.append(data, n);
         }
         return n;
@@ -370,7 +261,7 @@ private:
             r.status = probe_status::failure;
             r.reason = transport_reason(rc);
         } else {
-            evaluate(r, static_cast<int>(code));
+            expect_.evaluate(r, static_cast<int>(code), body_);
         }
         body_.clear();
         body_.shrink_to_fit(); // do not keep up to max_body per check between runs
@@ -382,77 +273,11 @@ private:
         }
     }
 
-    void evaluate(probe_result& r, int code) const {
-        r.status = probe_status::failure;
-        const auto& expect = spec_.expect;
-        const bool status_ok = expect.status.empty()
-                                   ? (code >= 200 && code < 300)
-                                   : std::find(expect.status.begin(), expect.status.end(), code) !=
-                                         expect.status.end();
-        if (!status_ok) {
-            r.reason = "http " + std::to_string(code);
-            return;
-        }
-        for (const std::string& needle : expect.body_contains) {
-            if (!contains(body_, needle)) {
-                r.reason = "body does not contain \"" + needle + "\"";
-                return;
-            }
-        }
-        for (const std::string& needle : expect.body_not_contains) {
-            if (contains(body_, needle)) {
-                r.reason = "body contains \"" + needle + "\"";
-                return;
-            }
-        }
-        if (expect.body_matches) {
-            bool matched = false;
-            try {
-                matched = !regex_error_ && boost::regex_search(body_, *regex_);
-            } catch (const std::exception&) {
-                r.reason = "body_matches: regular expression too complex for this body";
-                return;
-            }
-            if (!matched) {
-                r.reason = "body does not match /" + *expect.body_matches + "/";
-                return;
-            }
-        }
-        if (!expect.json.empty()) {
-            if (auto failed = check_json(body_, expect.json)) {
-                r.reason = std::move(*failed);
-                return;
-            }
-        }
-        if (expect.max_latency && r.elapsed > *expect.max_latency) {
-            r.reason = "slow: " + format_seconds(r.elapsed) + " > max_latency " +
-                       format_duration(*expect.max_latency);
-            return;
-        }
-        if (expect.cert_min_days && r.cert_earliest_expiry) {
-            const auto left = *r.cert_earliest_expiry - std::chrono::system_clock::now();
-            const auto days = std::chrono::duration_cast<std::chrono::hours>(left).count() / 24;
-            if (left < std::chrono::hours{24} * *expect.cert_min_days) {
-                r.reason = "TLS certificate expires in " + std::to_string(days) +
-                           " days (cert_min_days " + std::to_string(*expect.cert_min_days) + ")";
-                return;
-            }
-        }
-        r.status = probe_status::success;
-        r.reason = "http " + std::to_string(code);
-        if (inspect_) {
-            inspect_(r, body_);
-        }
-    }
-
     curl_multi& curl_;
     http_check spec_;
-    body_inspector inspect_;
+    probes::http_expectations expect_;
     curl_easy_ptr easy_;
     curl_slist_ptr headers_;
-    std::optional<boost::regex> regex_;
-    bool regex_error_ = false;
-    bool needs_body_ = false;
     bool running_ = false;
     std::chrono::milliseconds timeout_{0};
     probe_handler done_;
@@ -473,6 +298,14 @@ std::unique_ptr<probe> make_http_probe(curl_multi& curl, const http_check& spec)
 std::unique_ptr<probe> make_http_probe(curl_multi& curl, const http_check& spec,
                                        body_inspector inspect) {
     return std::make_unique<http_probe>(curl, spec, std::move(inspect));
+}
+
+std::unique_ptr<probe> make_http_probe(probe_context& ctx, const http_check& spec,
+                                       body_inspector inspect) {
+    if (auto fast = make_fast_http_probe(ctx, spec, inspect)) {
+        return fast;
+    }
+    return std::make_unique<http_probe>(ctx.curl, spec, std::move(inspect));
 }
 
 } // namespace pantau

@@ -1,4 +1,5 @@
-// HTTP(S) probe on libcurl's multi interface.
+// HTTP(S) probes: libcurl's multi interface, and for plain http:// checks a fast path on
+// Asio and Boost.Beast (http_fast_probe.hpp says which checks and answers it handles).
 #pragma once
 
 #include <functional>
@@ -20,5 +21,10 @@ using body_inspector = std::function<void(probe_result& r, std::string_view body
 // The HTTP probe with the body handed to `inspect` (at most spec.max_body bytes).
 std::unique_ptr<probe> make_http_probe(curl_multi& curl, const http_check& spec,
                                        body_inspector inspect);
+
+// The probe make_probe() uses: the plain-http fast path when it handles `spec` exactly as
+// libcurl would, else the libcurl probe above. `inspect` as above.
+std::unique_ptr<probe> make_http_probe(probe_context& ctx, const http_check& spec,
+                                       body_inspector inspect = nullptr);
 
 } // namespace pantau

@@ -22,7 +22,7 @@ std::unique_ptr<probe> make_probe(probe_context& ctx, const check_spec& spec,
         [&ctx, &key](const auto& s) -> std::unique_ptr<probe> {
             using type = std::decay_t<decltype(s)>;
             if constexpr (std::is_same_v<type, http_check>) {
-                return make_http_probe(ctx.curl, s);
+                return make_http_probe(ctx, s);
             } else if constexpr (std::is_same_v<type, tcp_check>) {
                 return make_tcp_probe(ctx.io, s);
             } else if constexpr (std::is_same_v<type, tls_check>) {

@@ -18,6 +18,7 @@ namespace pantau {
 class curl_multi;
 class tls_context_cache;
 class heartbeat_board;
+class host_cache;
 
 using probe_handler = std::function<void(probe_result)>;
 
@@ -47,6 +48,9 @@ struct probe_context {
     // TLS client contexts (trust stores) shared by the TLS probes that use the same CA
     // file, created on first use: a trust store is large, a check is not.
     std::shared_ptr<tls_context_cache> tls_contexts;
+    // Host name answers for the plain-http fast path (see http_fast_probe.hpp), created
+    // on first use.
+    std::shared_ptr<host_cache> hosts;
     // Heartbeats received, by check key; created on first use.
     std::shared_ptr<heartbeat_board> heartbeats;
 };

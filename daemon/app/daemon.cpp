@@ -8,6 +8,7 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <random>
 
 #include "config/config.hpp"
@@ -74,7 +75,12 @@ public:
         recorder_.start(std::chrono::system_clock::now());
         monitor_.set_listener(&recorder_);
         monitor_.add_listener(&notifier_);
+        const auto applying = std::chrono::steady_clock::now();
         monitor_.apply(config_);
+        spdlog::info("{} checks set up in {} ms", monitor_.check_count(),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - applying)
+                         .count());
         for (const ledger_event& e : recorder_.last_heartbeats()) {
             monitor_.push(e.agency + "/" + e.service + "/" + e.check, e.at);
         }
@@ -252,6 +258,7 @@ private:
 } // namespace
 
 int run_daemon(const daemon_options& options) {
+    const auto started = std::chrono::steady_clock::now();
     auto loaded = load_config_file(options.config_path);
     if (auto* err = std::get_if<config_error>(&loaded)) {
         spdlog::critical("{}", err->to_string());
@@ -259,6 +266,11 @@ int run_daemon(const daemon_options& options) {
     }
     auto& cfg = std::get<config>(loaded);
     fit_to_descriptor_limit(cfg);
+    // Start-up time is a goal (issue #7): say where it goes.
+    spdlog::info("configuration loaded in {} ms",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
     daemon_app app(options, std::move(cfg));
     return app.run();
 }

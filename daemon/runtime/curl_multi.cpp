@@ -13,7 +13,49 @@ namespace pantau {
 
 namespace asio = boost::asio;
 
-struct curl_multi::socket_state {
+// One CURLM and the sockets and timer it asks for. Completions also drop the transfer from
+// the parent's owner_ map, so the parent knows where every transfer in flight runs.
+class curl_multi::shard final {
+public:
+    shard(asio::io_context& io, curl_multi& parent);
+    ~shard();
+    shard(const shard&) = delete;
+    shard& operator=(const shard&) = delete;
+
+    void add(CURL* easy, completion done);
+    void cancel(CURL* easy);
+    std::size_t transfers() const { return transfers_.size(); }
+    std::size_t sockets() const { return sockets_.size(); }
+    // Stops watching `s` (owned sockets are closed when close_fd).
+    void forget(curl_socket_t s, bool close_fd);
+
+private:
+    struct socket_state;
+    struct multi_deleter {
+        void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+    };
+
+    static int on_socket(CURL* easy, curl_socket_t s, int what, void* self, void* socketp);
+    static int on_timer(CURLM* multi, long timeout_ms, void* self);
+    static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
+    static int on_close_socket(void* self, curl_socket_t s);
+
+    void shutdown();
+    void watch(curl_socket_t s, int what);
+    void arm(const std::shared_ptr<socket_state>& st, bool read);
+    void act(curl_socket_t s, int ev_bitmask);
+    void finish_done_transfers();
+
+    asio::io_context& io_;
+    curl_multi& parent_;
+    asio::steady_timer timer_;
+    std::uint64_t timer_generation_ = 0;
+    std::unique_ptr<CURLM, multi_deleter> multi_;
+    std::unordered_map<curl_socket_t, std::shared_ptr<socket_state>> sockets_;
+    std::unordered_map<CURL*, completion> transfers_;
+};
+
+struct curl_multi::shard::socket_state {
     explicit socket_state(asio::io_context& io) : descriptor(io) {}
     asio::posix::stream_descriptor descriptor;
     int want = 0;       // CURL_POLL_* bits curl asked for
@@ -24,15 +66,19 @@ struct curl_multi::socket_state {
     std::uint64_t write_generation = 0;
 };
 
-curl_multi::curl_multi(asio::io_context& io) : io_(io), timer_(io), multi_(curl_multi_init()) {
+curl_multi::shard::shard(asio::io_context& io, curl_multi& parent)
+    : io_(io)
+    , parent_(parent)
+    , timer_(io)
+    , multi_(curl_multi_init()) {
     CURLM* m = multi_.get();
-    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &curl_multi::on_socket);
+    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &curl_multi::shard::on_socket);
     curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &curl_multi::on_timer);
+    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &curl_multi::shard::on_timer);
     curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
 }
 
-curl_multi::~curl_multi() {
+curl_multi::shard::~shard() {
     try {
         shutdown();
     } catch (...) {
@@ -40,12 +86,12 @@ curl_multi::~curl_multi() {
     }
 }
 
-void curl_multi::shutdown() {
+void curl_multi::shard::shutdown() {
     for (auto& [easy, done] : transfers_) {
         curl_multi_remove_handle(multi_.get(), easy);
+        parent_.owner_.erase(easy);
     }
     transfers_.clear();
-    idle_easy_.clear();
     // Cleanup may close cached connections through on_close_socket; `this` is still valid.
     multi_.reset();
     timer_.cancel();
@@ -58,6 +104,58 @@ void curl_multi::shutdown() {
         }
     }
     sockets_.clear();
+}
+
+curl_multi::curl_multi(asio::io_context& io) : io_(io) {}
+
+curl_multi::~curl_multi() {
+    // Shards first: removing their transfers touches owner_; idle handles are detached.
+    shards_.clear();
+    owner_.clear();
+    idle_easy_.clear();
+}
+
+curl_multi::shard& curl_multi::least_loaded() {
+    shard* best = nullptr;
+    for (const auto& sh : shards_) {
+        if (best == nullptr || sh->transfers() < best->transfers()) {
+            best = sh.get();
+        }
+    }
+    if (best == nullptr || best->transfers() >= max_transfers_per_shard) {
+        shards_.push_back(std::make_unique<shard>(io_, *this));
+        best = shards_.back().get();
+    }
+    return *best;
+}
+
+void curl_multi::add(CURL* easy, completion done) {
+    shard& sh = least_loaded();
+    owner_[easy] = &sh;
+    sh.add(easy, std::move(done));
+}
+
+void curl_multi::cancel(CURL* easy) {
+    auto it = owner_.find(easy);
+    if (it != owner_.end()) {
+        it->second->cancel(easy); // erases the owner_ entry
+    }
+}
+
+void curl_multi::drop_stale(curl_socket_t s, const shard* except) {
+    for (const auto& sh : shards_) {
+        if (sh.get() != except) {
+            sh->forget(s, false);
+        }
+    }
+}
+
+std::size_t curl_multi::sockets() const {
+    std::size_t n = 0;
+    for (const auto& sh : shards_) {
+        n += sh->sockets();
+    }
+    return n;
 }
 
 curl_easy_ptr curl_multi::acquire_easy() {
@@ -82,10 +180,10 @@ void curl_multi::release_easy(curl_easy_ptr easy) {
     }
 }
 
-void curl_multi::add(CURL* easy, completion done) {
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &curl_multi::on_open_socket);
+void curl_multi::shard::add(CURL* easy, completion done) {
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &curl_multi::shard::on_open_socket);
     curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
-    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &curl_multi::on_close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &curl_multi::shard::on_close_socket);
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     transfers_[easy] = std::move(done);
@@ -95,22 +193,24 @@ void curl_multi::add(CURL* easy, completion done) {
         auto it = transfers_.find(easy);
         completion cb = std::move(it->second);
         transfers_.erase(it);
+        parent_.owner_.erase(easy);
         asio::post(io_, [cb = std::move(cb)] { cb(CURLE_FAILED_INIT); });
     }
 }
 
-void curl_multi::cancel(CURL* easy) {
+void curl_multi::shard::cancel(CURL* easy) {
     auto it = transfers_.find(easy);
     if (it == transfers_.end()) {
         return;
     }
     transfers_.erase(it);
+    parent_.owner_.erase(easy);
     curl_multi_remove_handle(multi_.get(), easy);
 }
 
-int curl_multi::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* self,
-                          void* /*socketp*/) {
-    auto* me = static_cast<curl_multi*>(self);
+int curl_multi::shard::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* self,
+                                 void* /*socketp*/) {
+    auto* me = static_cast<shard*>(self);
     try {
         me->watch(s, what);
     } catch (...) {
@@ -119,7 +219,7 @@ int curl_multi::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* self,
     return 0;
 }
 
-void curl_multi::watch(curl_socket_t s, int what) {
+void curl_multi::shard::watch(curl_socket_t s, int what) {
     auto it = sockets_.find(s);
     if (what == CURL_POLL_REMOVE) {
         if (it != sockets_.end()) {
@@ -135,6 +235,7 @@ void curl_multi::watch(curl_socket_t s, int what) {
     }
     if (it == sockets_.end()) {
         // A socket curl opened itself (not through on_open_socket): watch without owning.
+        parent_.drop_stale(s, this);
         auto st = std::make_shared<socket_state>(io_);
         boost::system::error_code ec;
         st->descriptor.assign(s, ec);
@@ -161,7 +262,7 @@ void curl_multi::watch(curl_socket_t s, int what) {
     }
 }
 
-void curl_multi::arm(const std::shared_ptr<socket_state>& st, bool read) {
+void curl_multi::shard::arm(const std::shared_ptr<socket_state>& st, bool read) {
     const int fd = st->descriptor.native_handle();
     std::uint64_t generation = 0;
     if (read) {
@@ -204,7 +305,7 @@ void curl_multi::arm(const std::shared_ptr<socket_state>& st, bool read) {
         });
 }
 
-void curl_multi::forget(curl_socket_t s, bool close_fd) {
+void curl_multi::shard::forget(curl_socket_t s, bool close_fd) {
     auto it = sockets_.find(s);
     if (it == sockets_.end()) {
         if (close_fd) {
@@ -224,8 +325,8 @@ void curl_multi::forget(curl_socket_t s, bool close_fd) {
     }
 }
 
-int curl_multi::on_timer(CURLM* /*multi*/, long timeout_ms, void* self) {
-    auto* me = static_cast<curl_multi*>(self);
+int curl_multi::shard::on_timer(CURLM* /*multi*/, long timeout_ms, void* self) {
+    auto* me = static_cast<shard*>(self);
     const std::uint64_t generation = ++me->timer_generation_;
     if (timeout_ms < 0) {
         me->timer_.cancel();
@@ -242,8 +343,9 @@ int curl_multi::on_timer(CURLM* /*multi*/, long timeout_ms, void* self) {
     return 0;
 }
 
-curl_socket_t curl_multi::on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) {
-    auto* me = static_cast<curl_multi*>(self);
+curl_socket_t curl_multi::shard::on_open_socket(void* self, curlsocktype purpose,
+                                                curl_sockaddr* address) {
+    auto* me = static_cast<shard*>(self);
     if (purpose != CURLSOCKTYPE_IPCXN) {
         return CURL_SOCKET_BAD;
     }
@@ -253,8 +355,10 @@ curl_socket_t curl_multi::on_open_socket(void* self, curlsocktype purpose, curl_
     }
     try {
         // A stale entry for a recycled descriptor number (curl closed a socket it opened
-        // itself before telling us) is dropped without closing anything.
-        me->forget(fd, false);
+        // itself before telling us) is dropped without closing anything, in every shard:
+        // a number recycled across shards would otherwise be deregistered under the new
+        // socket when the old entry is forgotten.
+        me->parent_.drop_stale(fd, nullptr);
         auto st = std::make_shared<socket_state>(me->io_);
         st->owned = true;
         boost::system::error_code ec;
@@ -271,19 +375,19 @@ curl_socket_t curl_multi::on_open_socket(void* self, curlsocktype purpose, curl_
     return fd;
 }
 
-int curl_multi::on_close_socket(void* self, curl_socket_t s) {
-    auto* me = static_cast<curl_multi*>(self);
+int curl_multi::shard::on_close_socket(void* self, curl_socket_t s) {
+    auto* me = static_cast<shard*>(self);
     me->forget(s, true);
     return 0;
 }
 
-void curl_multi::act(curl_socket_t s, int ev_bitmask) {
+void curl_multi::shard::act(curl_socket_t s, int ev_bitmask) {
     int running = 0;
     curl_multi_socket_action(multi_.get(), s, ev_bitmask, &running);
     finish_done_transfers();
 }
 
-void curl_multi::finish_done_transfers() {
+void curl_multi::shard::finish_done_transfers() {
     // Collect first: completions may add or cancel transfers, which touches curl's queue.
     std::vector<std::pair<completion, CURLcode>> done;
     int pending = 0;
@@ -299,6 +403,7 @@ void curl_multi::finish_done_transfers() {
         }
         done.emplace_back(std::move(it->second), result);
         transfers_.erase(it);
+        parent_.owner_.erase(easy);
         curl_multi_remove_handle(multi_.get(), easy);
     }
     for (auto& [cb, result] : done) {

@@ -3,6 +3,13 @@
 // happened. No polling thread. Sockets are opened and closed through our callbacks, so
 // Asio always deregisters a descriptor before it is closed.
 //
+// Transfers are spread over several CURLM handles ("shards") on the same loop: libcurl
+// 7.88's per-multi bookkeeping (curl_multi_remove_handle, its list of transfers) costs time
+// linear in the transfers in flight, so one multi with ~9,000 transfers (100,000 checks,
+// 5 % never answering) saturated the loop. A shard holds at most max_transfers_per_shard;
+// shards are created when all are full and kept until destruction, so a small deployment
+// (or the notifier) uses one.
+//
 // Thread-safety: none. Every member function must be called on the io_context's thread,
 // and completions run there.
 #pragma once
@@ -53,33 +60,26 @@ public:
     curl_easy_ptr acquire_easy();
     void release_easy(curl_easy_ptr easy);
 
-    std::size_t transfers() const { return transfers_.size(); }
-    std::size_t sockets() const { return sockets_.size(); }
+    // Transfers in flight and sockets watched, over all shards.
+    std::size_t transfers() const { return owner_.size(); }
+    std::size_t sockets() const;
+    std::size_t shards() const { return shards_.size(); }
+
+    // Small enough that libcurl's linear walks stay short, large enough that a typical
+    // deployment needs one shard.
+    static constexpr std::size_t max_transfers_per_shard = 512;
 
 private:
-    struct socket_state;
-    struct multi_deleter {
-        void operator()(CURLM* m) const { curl_multi_cleanup(m); }
-    };
+    class shard;
 
-    static int on_socket(CURL* easy, curl_socket_t s, int what, void* self, void* socketp);
-    static int on_timer(CURLM* multi, long timeout_ms, void* self);
-    static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
-    static int on_close_socket(void* self, curl_socket_t s);
-
-    void shutdown();
-    void watch(curl_socket_t s, int what);
-    void arm(const std::shared_ptr<socket_state>& st, bool read);
-    void forget(curl_socket_t s, bool close_fd);
-    void act(curl_socket_t s, int ev_bitmask);
-    void finish_done_transfers();
+    shard& least_loaded();
+    // Forgets (without closing) descriptor `s` in every shard but `except`.
+    void drop_stale(curl_socket_t s, const shard* except);
 
     boost::asio::io_context& io_;
-    boost::asio::steady_timer timer_;
-    std::uint64_t timer_generation_ = 0;
-    std::unique_ptr<CURLM, multi_deleter> multi_;
-    std::unordered_map<curl_socket_t, std::shared_ptr<socket_state>> sockets_;
-    std::unordered_map<CURL*, completion> transfers_;
+    std::vector<std::unique_ptr<shard>> shards_;
+    // Which shard runs each transfer in flight (cancel() gets only the easy handle).
+    std::unordered_map<CURL*, shard*> owner_;
     std::vector<curl_easy_ptr> idle_easy_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/test_cert.hpp"
+#include "probes/http_probe.hpp"
 #include "probes/probe.hpp"
 #include "runtime/curl_multi.hpp"
 
@@ -175,7 +176,7 @@ TEST_CASE("http probe: a gzip bomb is bounded by max_body after decompression") 
     fixture_server srv;
     probe_runner r;
     auto spec = get(srv.url("/gzip-bomb"));
-    spec.max_body = 4 * 1024 * 1024;
+    spec.max_body = std::size_t{4} * 1024 * 1024;
     const long before = max_rss_kib();
     const auto res = r.run(spec, 20s);
     CHECK(res.status == probe_status::failure);
@@ -186,10 +187,20 @@ TEST_CASE("http probe: a gzip bomb is bounded by max_body after decompression") 
 TEST_CASE("http probe: redirects are followed up to a limit") {
     fixture_server srv;
     probe_runner r;
-    const auto loop = r.run(get(srv.url("/loop")));
-    CHECK(loop.status == probe_status::failure);
-    CHECK(loop.reason == "too many redirects (more than 10)");
-    CHECK(srv.hits("/loop") == 11);
+    // The plain-http fast path hands a redirected check to libcurl: on that first run the
+    // server sees the fast path's request too; later runs are libcurl's alone.
+    const std::unique_ptr<probe> looping = make_probe(r.ctx, check_spec{get(srv.url("/loop"))});
+    std::optional<probe_result> loop;
+    for (int run = 0; run < 2; ++run) {
+        loop.reset();
+        looping->async_run(5s, [&loop](probe_result res) { loop = std::move(res); });
+        r.io.restart();
+        r.io.run_for(15s);
+        REQUIRE(loop.has_value());
+        CHECK(loop->status == probe_status::failure);
+        CHECK(loop->reason == "too many redirects (more than 10)");
+    }
+    CHECK(srv.hits("/loop") == 1 + 11 + 11);
 
     const auto ok = r.run(get(srv.url("/redirect-ok")));
     CHECK(ok.status == probe_status::success);
@@ -338,7 +349,7 @@ TEST_CASE("http probe: json expectations on a JSON body") {
     });
     probe_runner r;
     auto spec = get(srv.url("/stats.json"));
-    const auto expect = [&spec](std::vector<std::string> texts) {
+    const auto expect = [&spec](const std::vector<std::string>& texts) {
         spec.expect.json.clear();
         for (const auto& t : texts) {
             std::string error;
@@ -394,4 +405,31 @@ TEST_CASE("http probe: json expectations on a body that is not JSON") {
     auto counter = get(srv.url("/counter"));
     counter.expect.json.push_back(*parse_json_expectation("/served >= 1", error));
     CHECK(r.run(counter).status == probe_status::success);
+}
+
+TEST_CASE("curl_multi: transfers beyond one shard's limit run in another and all complete") {
+    boost::asio::io_context io;
+    curl_multi curl{io};
+    // A listener that never accepts: the kernel completes the handshakes, nobody answers,
+    // so every transfer stays in flight until its timeout.
+    boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    const auto url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/";
+    constexpr std::size_t n = curl_multi::max_transfers_per_shard + 88;
+    std::vector<std::unique_ptr<probe>> probes;
+    std::size_t results = 0;
+    std::size_t timeouts = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        probes.push_back(make_http_probe(curl, get(url))); // the libcurl probe itself
+        probes.back()->async_run(1s, [&results, &timeouts](const probe_result& res) {
+            ++results;
+            timeouts += res.reason == "timeout after 1s" ? 1 : 0;
+        });
+    }
+    CHECK(curl.transfers() == n);
+    CHECK(curl.shards() == 2);
+    io.run_for(20s);
+    CHECK(results == n);
+    CHECK(timeouts == n);
+    CHECK(curl.transfers() == 0);
+    CHECK(curl.sockets() == 0);
 }
