@@ -242,7 +242,7 @@ TEST_CASE("activity: a counter that resets at midnight is not an outage") {
         "pantau.yaml", "ledger: " + (dir.path / "l.db").string() + "\n" + head +
                            activity_service("kk", "{url: \"" + srv.url("/stats.json") +
                                                       "\", value: /antrian/dilayani_hari_ini, "
-                                                      "must_increase_within: 1s}"));
+                                                      "must_increase_within: 2s}"));
     child_process p({PANTAU_BINARY, "run", "--config", cfg});
     const std::string base = start(p);
     bool saw_reset = false;
@@ -253,7 +253,7 @@ TEST_CASE("activity: a counter that resets at midnight is not an outage") {
             saw_reset =
                 saw_reset || (c["reason"].is_string() &&
                               c["reason"].get<std::string>().find("value 0") != std::string::npos);
-            return requests.load() >= 16;
+            return requests.load() >= 20;
         },
         15s));
     CHECK(saw_reset);
