@@ -19,6 +19,13 @@ std::optional<heartbeat_board::time_point> heartbeat_board::last(const std::stri
     return it->second;
 }
 
+heartbeat_board& heartbeats_of(probe_context& ctx) {
+    if (!ctx.heartbeats) {
+        ctx.heartbeats = std::make_shared<heartbeat_board>();
+    }
+    return *ctx.heartbeats;
+}
+
 namespace {
 
 class heartbeat_probe final : public probe {
@@ -60,9 +67,7 @@ private:
 
 std::unique_ptr<probe> make_heartbeat_probe(probe_context& ctx, const heartbeat_check& spec,
                                             const std::string& key) {
-    if (!ctx.heartbeats) {
-        ctx.heartbeats = std::make_shared<heartbeat_board>();
-    }
+    heartbeats_of(ctx);
     return std::make_unique<heartbeat_probe>(ctx, spec, key);
 }
 

@@ -25,6 +25,9 @@ private:
     std::unordered_map<std::string, time_point> last_;
 };
 
+// The context's heartbeat board, created on first use (by a probe or by the first push).
+heartbeat_board& heartbeats_of(probe_context& ctx);
+
 std::unique_ptr<probe> make_heartbeat_probe(probe_context& ctx, const heartbeat_check& spec,
                                             const std::string& key);
 

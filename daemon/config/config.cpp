@@ -2474,12 +2474,7 @@ private:
         require(f[a_url], section.value, "activity",
                 "url: https://antrian.example.go.id/stats.json");
         activity_check a;
-        a.http.url = text(f[a_url]);
-        if (!is_http_url(a.http.url)) {
-            fail(value_mark(f[a_url]), "invalid url " + quoted(a.http.url) +
-                                           ": url must start with http:// or https:// and name "
-                                           "a host, e.g. https://antrian.example.go.id/stats.json");
-        }
+        a.http.url = read_http_url(f[a_url], "https://antrian.example.go.id/stats.json");
         if (f[a_value].present == f[a_metric].present) {
             fail(f[a_value].present ? f[a_metric].key.Mark() : section.value.Mark(),
                  "activity needs exactly one of value (a JSON pointer into a JSON answer, e.g. "
@@ -2572,6 +2567,18 @@ private:
     }
 
     // `url_required` is false for a /probe module, whose target gives the URL.
+    // An http:// or https:// URL naming a host.
+    std::string read_http_url(const field& f, std::string_view example) const {
+        std::string url = text(f);
+        if (!is_http_url(url)) {
+            fail(value_mark(f), "invalid url " + quoted(url) +
+                                    ": url must start with http:// or https:// and name a host, "
+                                    "e.g. " +
+                                    std::string{example});
+        }
+        return url;
+    }
+
     http_check read_http(const field& section, bool url_required = true) const {
         expect_map(section);
         const auto f = read_fields(section.value, "in http", http_keys);
@@ -2583,12 +2590,7 @@ private:
             }
         } else {
             require(f[h_url], section.value, "http", "url: https://example.go.id/");
-            http.url = text(f[h_url]);
-        }
-        if (url_required && !is_http_url(http.url)) {
-            fail(value_mark(f[h_url]), "invalid url " + quoted(http.url) +
-                                           ": url must start with http:// or https:// and name "
-                                           "a host, e.g. https://example.go.id/");
+            http.url = read_http_url(f[h_url], "https://example.go.id/");
         }
         if (f[h_method].present) {
             http.method = text(f[h_method]);

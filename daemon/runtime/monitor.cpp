@@ -291,10 +291,7 @@ const check_runtime* monitor::push(const std::string& key,
         return nullptr;
     }
     check_runtime& c = *checks_[it->second];
-    if (!probe_ctx_.heartbeats) {
-        probe_ctx_.heartbeats = std::make_shared<heartbeat_board>();
-    }
-    probe_ctx_.heartbeats->record(key, at);
+    heartbeats_of(probe_ctx_).record(key, at);
     if (running_ && c.health.state() != check_state::up) {
         schedule_.run_now(c.schedule_id, mono_clock::now());
         arm();
