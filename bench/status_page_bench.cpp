@@ -23,7 +23,7 @@
 
 #include "config/config.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/recorder.hpp"
 #include "web/status_data.hpp"

@@ -12,7 +12,7 @@
 #include "core/duration.hpp"
 #include "probes/http_expect.hpp"
 #include "probes/http_fast_probe.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 namespace pantau {
 namespace {

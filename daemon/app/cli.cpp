@@ -24,7 +24,7 @@
 #include "notify/channel.hpp"
 #include "probes/probe.hpp"
 #include "report/report_cli.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 namespace pantau {
 

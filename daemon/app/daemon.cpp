@@ -14,7 +14,7 @@
 #include "config/config.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "probes/probe.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"

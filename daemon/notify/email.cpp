@@ -18,7 +18,7 @@
 #include "core/html.hpp"
 #include "notify/http_post.hpp"
 #include "notify/wording.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 namespace pantau {
 namespace {

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/duration.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 namespace pantau::notify_detail {
 

@@ -6,7 +6,7 @@
 
 #include "core/duration.hpp"
 #include "probes/heartbeat_probe.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 namespace pantau {
 

@@ -14,7 +14,7 @@
 #include "fixtures/test_cert.hpp"
 #include "probes/http_probe.hpp"
 #include "probes/probe.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 using namespace pantau;
 using namespace std::chrono_literals;

@@ -15,7 +15,7 @@
 
 #include "config/config.hpp"
 #include "notify/channel.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 namespace pantau::test {
 

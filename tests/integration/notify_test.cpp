@@ -19,7 +19,7 @@
 #include "notify/telegram.hpp"
 #include "notify/webhook.hpp"
 #include "notify_support.hpp"
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 using namespace pantau;
 using namespace std::chrono_literals;

@@ -1,4 +1,4 @@
-#include "runtime/curl_multi.hpp"
+#include "io/curl_multi.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
