@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "ledger/sqlite_ledger.hpp"
 #include "io/curl_multi.hpp"
+#include "ledger/sqlite_ledger.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/recorder.hpp"
 #include "web/status_data.hpp"

@@ -10,9 +10,9 @@
 #include <optional>
 
 #include "core/duration.hpp"
+#include "io/curl_multi.hpp"
 #include "probes/http_expect.hpp"
 #include "probes/http_fast_probe.hpp"
-#include "io/curl_multi.hpp"
 
 namespace pantau {
 namespace {

@@ -20,11 +20,11 @@
 #include "app/demo.hpp"
 #include "config/config.hpp"
 #include "core/duration.hpp"
+#include "io/curl_multi.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "notify/channel.hpp"
 #include "probes/probe.hpp"
 #include "report/report_cli.hpp"
-#include "io/curl_multi.hpp"
 
 namespace pantau {
 

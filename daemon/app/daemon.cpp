@@ -12,9 +12,9 @@
 #include <random>
 
 #include "config/config.hpp"
+#include "io/curl_multi.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "probes/probe.hpp"
-#include "io/curl_multi.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"

@@ -16,9 +16,9 @@
 
 #include "core/duration.hpp"
 #include "core/html.hpp"
+#include "io/curl_multi.hpp"
 #include "notify/http_post.hpp"
 #include "notify/wording.hpp"
-#include "io/curl_multi.hpp"
 
 namespace pantau {
 namespace {

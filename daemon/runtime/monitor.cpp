@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "core/duration.hpp"
-#include "probes/heartbeat_probe.hpp"
 #include "io/curl_multi.hpp"
+#include "probes/heartbeat_probe.hpp"
 
 namespace pantau {
 

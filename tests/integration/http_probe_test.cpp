@@ -12,9 +12,9 @@
 
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/test_cert.hpp"
+#include "io/curl_multi.hpp"
 #include "probes/http_probe.hpp"
 #include "probes/probe.hpp"
-#include "io/curl_multi.hpp"
 
 using namespace pantau;
 using namespace std::chrono_literals;

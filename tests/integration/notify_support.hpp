@@ -14,8 +14,8 @@
 #include <string>
 
 #include "config/config.hpp"
-#include "notify/channel.hpp"
 #include "io/curl_multi.hpp"
+#include "notify/channel.hpp"
 
 namespace pantau::test {
 

@@ -15,11 +15,11 @@
 
 #include "config/config.hpp"
 #include "fixtures/fixture_server.hpp"
+#include "io/curl_multi.hpp"
 #include "notify/channel.hpp"
 #include "notify/telegram.hpp"
 #include "notify/webhook.hpp"
 #include "notify_support.hpp"
-#include "io/curl_multi.hpp"
 
 using namespace pantau;
 using namespace std::chrono_literals;
