@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "notify/http_post.hpp"
 #include "notify/wording.hpp"
@@ -14,12 +15,12 @@ namespace pantau {
 namespace {
 
 using notify_detail::classify_reply;
-using notify_detail::display_name;
 using notify_detail::http_poster;
-using notify_detail::local_time;
 using notify_detail::post_reply;
 using notify_detail::post_request;
 using notify_detail::snippet;
+using text::display_name;
+using text::numeric_date_time;
 
 constexpr std::array<std::string_view, 5> identity_labels{"alertname", "agency", "service", "check",
                                                           "pantau_outage_id"};
@@ -32,7 +33,7 @@ std::string utc(wall_time t) {
 std::string description(const notification& n) {
     const std::string service = display_name(n.service_name, n.service);
     const std::string agency = display_name(n.agency_name, n.agency);
-    const std::string since = local_time(n.since, n.utc_offset);
+    const std::string since = numeric_date_time(n.since, n.utc_offset);
     std::string text;
     if (n.kind == notification_kind::resolved) {
         text = "Layanan " + service + " milik " + agency + " pulih; terganggu sejak " + since + ".";

@@ -16,6 +16,7 @@
 
 #include "core/duration.hpp"
 #include "core/html.hpp"
+#include "core/text.hpp"
 #include "io/curl_multi.hpp"
 #include "notify/http_post.hpp"
 #include "notify/wording.hpp"
@@ -23,10 +24,10 @@
 namespace pantau {
 namespace {
 
-using notify_detail::display_name;
 using notify_detail::headline;
-using notify_detail::local_time;
 using notify_detail::snippet;
+using text::display_name;
+using text::numeric_date_time;
 
 constexpr std::size_t max_reason_bytes = 1000;
 // The longest wait for one SMTP answer (see configure()).
@@ -449,7 +450,7 @@ std::string email_text(const notification& n) {
     text +=
         "Instansi: " + snippet(display_name(n.agency_name, n.agency), 2 * max_name_bytes) + "\n";
     text += (n.kind == notification_kind::resolved ? "Terganggu sejak: " : "Sejak: ") +
-            local_time(n.since, n.utc_offset) + "\n";
+            numeric_date_time(n.since, n.utc_offset) + "\n";
     text += "Pemeriksaan gagal: " + snippet(n.check, max_name_bytes) + " — " +
             snippet(n.reason, max_reason_bytes) + "\n";
     text += "Tingkat eskalasi: " + std::to_string(n.level) + "\n";
@@ -482,7 +483,7 @@ std::string email_html(const notification& n) {
     html += row("Layanan", named(n.service_name, n.service));
     html += row("Instansi", named(n.agency_name, n.agency));
     html += row(n.kind == notification_kind::resolved ? "Terganggu sejak" : "Sejak",
-                html_escape(local_time(n.since, n.utc_offset)));
+                html_escape(numeric_date_time(n.since, n.utc_offset)));
     html += row("Pemeriksaan gagal", html_escape(snippet(n.check, max_name_bytes)) + " — " +
                                          html_escape(snippet(n.reason, max_reason_bytes)));
     html += row("Tingkat eskalasi", std::to_string(n.level));

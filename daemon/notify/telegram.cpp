@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/html.hpp"
+#include "core/text.hpp"
 #include "notify/http_post.hpp"
 #include "notify/wording.hpp"
 
@@ -13,10 +14,10 @@ namespace {
 
 using notify_detail::classify_reply;
 using notify_detail::http_poster;
-using notify_detail::local_time;
 using notify_detail::post_reply;
 using notify_detail::post_request;
 using notify_detail::snippet;
+using text::numeric_date_time;
 
 // Sends fit well under Telegram's 4096 characters even with long probe reasons.
 constexpr std::size_t max_reason_bytes = 1000;
@@ -125,7 +126,7 @@ std::string telegram_text(const notification& n) {
     text += "Layanan: " + named(n.service_name, n.service) + "\n";
     text += "Instansi: " + named(n.agency_name, n.agency) + "\n";
     text += (n.kind == notification_kind::resolved ? "Terganggu sejak: " : "Sejak: ") +
-            local_time(n.since, n.utc_offset) + "\n";
+            numeric_date_time(n.since, n.utc_offset) + "\n";
     text += "Pemeriksaan gagal: " + html_escape(n.check) + " — " +
             html_escape(snippet(n.reason, max_reason_bytes)) + "\n";
     text += "Tingkat eskalasi: " + std::to_string(n.level) + "\n";

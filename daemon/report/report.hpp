@@ -16,12 +16,13 @@
 
 #include "config/config.hpp"
 #include "core/availability.hpp"
+#include "core/text.hpp"
 #include "ledger/ledger.hpp"
 
 namespace pantau {
 
 enum class report_format : std::uint8_t { markdown, csv, html, json };
-enum class report_lang : std::uint8_t { id, en }; // bahasa Indonesia, English
+using report_lang = text::lang; // bahasa Indonesia, English
 
 std::optional<report_format> parse_report_format(std::string_view s); // md, csv, html, json
 std::optional<report_lang> parse_report_lang(std::string_view s);     // id, en

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/duration.hpp"
+#include "core/text.hpp"
 #include "io/curl_multi.hpp"
 #include "probes/heartbeat_probe.hpp"
 
@@ -14,10 +15,6 @@ namespace {
 
 thresholds thresholds_of(const check_config& c) {
     return thresholds{c.failure_threshold, c.success_threshold};
-}
-
-std::string human_duration(std::chrono::system_clock::duration d) {
-    return format_duration(std::chrono::duration_cast<std::chrono::seconds>(d));
 }
 
 } // namespace
@@ -330,7 +327,7 @@ void monitor::update_service(std::size_t index, std::chrono::system_clock::time_
     } else if (before == service_state::down) {
         spdlog::info("service {}/{} is {} after {} down (was: {})", s.agency, s.id,
                      next == service_state::up ? "UP again" : to_string(next),
-                     human_duration(lasted), s.cause);
+                     text::short_duration(lasted), s.cause);
         s.cause.clear();
         s.cause_check.clear();
         s.cause_reason.clear();

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 
 #include "core/html.hpp"
+#include "core/text.hpp"
+#include "embedded/status_page_css.hpp"
+#include "embedded/status_page_js.hpp"
 
 namespace pantau {
 
@@ -61,10 +63,7 @@ struct labels {
     std::array<std::string_view, 6> state;        // by display_state
     std::array<std::string_view, 6> headline_one; // "1 layanan ..." by display_state
     std::array<std::string_view, 6> headline_many;
-    std::array<std::string_view, 12> months;
-    std::array<std::string_view, 4> units; // day, hour, minute, second
-    char decimal_point;
-    char clock_separator;
+    text::lang language; // dates, durations and numbers
 };
 
 constexpr labels labels_id{
@@ -116,10 +115,7 @@ constexpr labels labels_id{
                      "1 layanan sedang dalam pemeliharaan", "", "", ""},
     .headline_many = {" layanan sedang mengalami gangguan", " layanan terganggu sebagian",
                       " layanan sedang dalam pemeliharaan", "", "", ""},
-    .months = {"Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"},
-    .units = {" hari", " jam", " menit", " detik"},
-    .decimal_point = ',',
-    .clock_separator = '.',
+    .language = text::lang::id,
 };
 
 constexpr labels labels_en{
@@ -170,10 +166,7 @@ constexpr labels labels_en{
                      "", "", ""},
     .headline_many = {" services are down", " services are degraded",
                       " services are under maintenance", "", "", ""},
-    .months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
-    .units = {" d", " h", " min", " s"},
-    .decimal_point = '.',
-    .clock_separator = ':',
+    .language = text::lang::en,
 };
 
 // Text icons beside the state's words (never colour alone). U+FE0E asks for the text
@@ -191,38 +184,15 @@ std::size_t index_of(display_state s) {
     return static_cast<std::size_t>(s);
 }
 
-std::string two_digits(long long v) {
-    std::string s = std::to_string(v);
-    return s.size() < 2 ? "0" + s : s;
-}
-
-std::string zone_label(minutes offset) {
-    switch (offset.count()) {
-    case 7L * 60: return "WIB";
-    case 8L * 60: return "WITA";
-    case 9L * 60: return "WIT";
-    case 0: return "UTC";
-    default: {
-        const long long m = offset.count() < 0 ? -offset.count() : offset.count();
-        return std::string("UTC") + (offset.count() < 0 ? "-" : "+") + two_digits(m / 60) + ":" +
-               two_digits(m % 60);
-    }
-    }
-}
-
 std::string date_text(std::int32_t day, const labels& t) {
-    const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-    return std::to_string(static_cast<unsigned>(ymd.day())) + " " +
-           std::string(t.months.at(static_cast<unsigned>(ymd.month()) - 1)) + " " +
-           std::to_string(static_cast<int>(ymd.year()));
+    return text::short_date(
+        std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{day}}}, t.language);
 }
 
-// "28 Nov 2026 19.00 WIB"
+// "28 Nov 2026 19.00 WIB"; plain "UTC" at offset 0.
 std::string date_time_text(wall_time at, minutes offset, const labels& t) {
-    const std::int32_t day = local_day_number(at, offset);
-    const auto into = std::chrono::floor<minutes>(at - local_midnight(day, offset)).count();
-    return date_text(day, t) + " " + two_digits(into / 60) + t.clock_separator +
-           two_digits(into % 60) + " " + zone_label(offset);
+    return text::short_date_time(at, offset, t.language) + " " +
+           text::zone_name(offset, text::utc_form::bare);
 }
 
 // Rounded down to hundredths so that a day with any downtime never reads "100%".
@@ -231,33 +201,12 @@ std::string percent_text(double fraction, const labels& t) {
         return "100%";
     }
     const double hundredths = std::floor(std::max(fraction, 0.0) * 10000.0 + 1e-6);
-    std::array<char, 32> buf{};
-    std::snprintf(buf.data(), buf.size(), "%.2f", hundredths / 100.0);
-    std::string s(buf.data());
-    std::replace(s.begin(), s.end(), '.', t.decimal_point);
-    return s + "%";
+    return text::decimal(hundredths / 100.0, 2, t.language) + "%";
 }
 
 // The two largest units: "2 jam 15 menit", "45 s"; "0 detik" for nothing.
 std::string duration_text(seconds d, const labels& t) {
-    constexpr std::array<long long, 4> sizes{86400, 3600, 60, 1};
-    long long rest = std::max<long long>(d.count(), 0);
-    std::string out;
-    int parts = 0;
-    for (std::size_t i = 0; i < sizes.size() && parts < 2; ++i) {
-        const long long n = rest / sizes.at(i);
-        if (n > 0 || (i + 1 == sizes.size() && parts == 0)) {
-            if (!out.empty()) {
-                out += ' ';
-            }
-            out += std::to_string(n) + std::string(t.units.at(i));
-            rest -= n * sizes.at(i);
-            ++parts;
-        } else if (parts > 0) {
-            break; // "2 hari 0 jam" reads worse than "2 hari"
-        }
-    }
-    return out;
+    return text::human_duration(d, t.language, text::duration_unit::second);
 }
 
 // Colour class of a day in the bar; the words are in its title.
@@ -300,79 +249,6 @@ bool same_look(const day_availability& a, const day_availability& b) {
 void append_escaped(std::string& out, std::string_view text) {
     out += html_escape(text);
 }
-
-constexpr std::string_view style = R"css(
-:root{--bg:#fff;--fg:#16191d;--muted:#4f5660;--card:#f5f6f8;--line:#d3d7dc;
---down:#b00020;--warn:#8a5300;--up:#0b6b2e;--maint:#1d5ba3;--idle:#4f5660;
---b1:#2e9a52;--b2:#c67a00;--b3:#d7263d;--b0:#8d949c;--focus:#1d5ba3}
-@media (prefers-color-scheme:dark){:root:not([data-theme=light]){--bg:#111418;--fg:#e9ebee;
---muted:#aab1ba;--card:#1b2027;--line:#363d46;--down:#ff8d96;--warn:#f3c25c;--up:#74d690;
---maint:#93bbff;--idle:#aab1ba;--b1:#3fb068;--b2:#e5a21d;--b3:#f0545f;--b0:#68707a;--focus:#93bbff}}
-:root[data-theme=dark]{--bg:#111418;--fg:#e9ebee;--muted:#aab1ba;--card:#1b2027;--line:#363d46;
---down:#ff8d96;--warn:#f3c25c;--up:#74d690;--maint:#93bbff;--idle:#aab1ba;--b1:#3fb068;
---b2:#e5a21d;--b3:#f0545f;--b0:#68707a;--focus:#93bbff}
-:root[data-theme=dark]{color-scheme:dark}:root[data-theme=light]{color-scheme:light}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
-a{color:var(--maint)}a:focus-visible,button:focus-visible,summary:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:var(--bg);padding:.5rem;z-index:1}
-.wrap{max-width:62rem;margin:0 auto;padding:0 1rem}
-header.top{border-bottom:1px solid var(--line)}
-header.top .wrap{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem 1rem;padding-top:1rem;padding-bottom:1rem}
-.brand{display:flex;align-items:center;gap:.75rem;min-width:0}
-.brand img{height:2.5rem;width:auto;max-width:8rem}
-h1{font-size:1.5rem;margin:0;line-height:1.2}
-.tools{display:flex;align-items:center;gap:.75rem;font-size:.95rem}
-.tools button{font:inherit;color:var(--fg);background:var(--card);border:1px solid var(--line);border-radius:.4rem;padding:.3rem .7rem;cursor:pointer}
-.tools button[aria-pressed=true]{border-color:var(--fg)}
-main{padding-bottom:2rem}
-h2{font-size:1.2rem;margin:2rem 0 .75rem}
-.overall{margin-top:1.5rem;padding:1rem 1.25rem;border-radius:.6rem;border:2px solid var(--up);background:var(--card)}
-.overall h2{margin:0;font-size:1.3rem;display:flex;gap:.6rem;align-items:center}
-.overall p{margin:.3rem 0 0;color:var(--muted)}
-.overall.st-down{border-color:var(--down)}.overall.st-degraded{border-color:var(--warn)}
-.overall.st-maintenance{border-color:var(--maint)}.overall.st-unknown{border-color:var(--line)}
-.ico{display:inline-flex;align-items:center;justify-content:center;width:1.4em;height:1.4em;border-radius:50%;font-weight:700;font-size:.85em;line-height:1;color:var(--bg);background:var(--idle);flex:none}
-.st-up .ico{background:var(--up)}.st-down .ico{background:var(--down)}.st-degraded .ico{background:var(--warn)}
-.st-maintenance .ico{background:var(--maint)}
-.state{display:inline-flex;align-items:center;gap:.4rem;font-weight:600;white-space:nowrap}
-.st-up .state{color:var(--up)}.st-down .state{color:var(--down)}.st-degraded .state{color:var(--warn)}
-.st-maintenance .state{color:var(--maint)}.st-idle .state,.st-unknown .state{color:var(--idle)}
-table{border-collapse:collapse;width:100%;font-size:.95rem}
-th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-th{color:var(--muted);font-weight:600}
-.empty{color:var(--muted)}
-.agency{margin-top:1.5rem}
-.agency h3{font-size:1.05rem;margin:0 0 .5rem;padding-bottom:.3rem;border-bottom:1px solid var(--line)}
-ul.svcs{list-style:none;margin:0;padding:0}
-.svc{padding:.75rem 0;border-bottom:1px solid var(--line)}
-.svc:last-child{border-bottom:0}
-.svc-top{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem;align-items:baseline}
-.svc-name{font-weight:600}
-.svc-note{margin:.15rem 0 0;color:var(--muted);font-size:.9rem;overflow-wrap:anywhere}
-.bar{--gap:2px;display:flex;height:2rem;margin-top:.5rem;position:relative;border-radius:.2rem;overflow:hidden;cursor:pointer}
-.bar::after{content:"";position:absolute;inset:0;pointer-events:none;
-background:repeating-linear-gradient(to right,transparent 0,transparent calc(100%/var(--n) - var(--gap)),var(--bg) calc(100%/var(--n) - var(--gap)),var(--bg) calc(100%/var(--n)))}
-.bar span{flex:1 1 0;min-width:0}
-.d0{background:var(--b0)}.d1{background:var(--b1)}.d2{background:var(--b2)}.d3{background:var(--b3)}
-.bar-foot{display:flex;justify-content:space-between;font-size:.8rem;color:var(--muted);margin-top:.2rem}
-.bar-foot .pct{color:var(--fg);font-weight:600}
-.day-info{margin:.3rem 0 0;font-size:.9rem}
-details{margin-top:.3rem;font-size:.9rem}summary{cursor:pointer;color:var(--muted)}
-details ul{margin:.3rem 0 0;padding-left:1.2rem}
-.legend{display:flex;flex-wrap:wrap;gap:.4rem 1rem;font-size:.85rem;color:var(--muted);margin:0;padding:0;list-style:none}
-.legend li{display:flex;align-items:center;gap:.35rem}
-.legend i{display:inline-block;width:.9rem;height:.9rem;border-radius:.15rem}
-.hint{font-size:.85rem;color:var(--muted);margin:.3rem 0 0}
-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:1rem 0 2rem}
-footer p{margin:.25rem 0;white-space:pre-line}
-@media (max-width:40rem){h1{font-size:1.25rem}.bar{--gap:1px}
-table.outages thead{position:absolute;left:-999px}
-table.outages tr{display:block;border-bottom:1px solid var(--line);padding:.4rem 0}
-table.outages td{display:flex;gap:.75rem;border:0;padding:.15rem 0}
-table.outages td::before{content:attr(data-label);color:var(--muted);min-width:8.5rem;flex:none}}
-@media print{.tools,.skip{display:none}.bar::after{display:none}}
-)css";
 
 void render_header(std::string& out, const status_view& v, const labels& t,
                    std::string_view title) {
@@ -553,7 +429,8 @@ void render_bar(std::string& out, const status_service& s, const std::vector<std
     for (const day_availability& d : s.days) {
         bad_days += d.availability && (d.down.count() > 0 || d.outages > 0) ? 1 : 0;
     }
-    const std::string window = std::to_string(n) + std::string(t.units[0]);
+    const std::string window =
+        std::to_string(n) + std::string(text::unit_name(text::duration_unit::day, t.language));
     const std::string total = s.availability ? percent_text(*s.availability, t) : "\u2013";
     out += R"(<div class="bar" style="--n:)";
     out += std::to_string(n);
@@ -702,61 +579,10 @@ void render_services(std::string& out, const status_view& v, const labels& t) {
     out += "</section>\n";
 }
 
-constexpr std::string_view script = R"js((function () {
-  'use strict';
-  var root = document.documentElement, key = 'pantau-theme';
-  function load() { try { return localStorage.getItem(key); } catch (e) { return null; } }
-  function save(v) { try { localStorage.setItem(key, v); } catch (e) { /* private mode */ } }
-  var chosen = load();
-  if (chosen === 'dark' || chosen === 'light') { root.setAttribute('data-theme', chosen); }
-  function dark() {
-    var a = root.getAttribute('data-theme');
-    return a ? a === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
-  }
-  document.addEventListener('DOMContentLoaded', function () {
-    var button = document.getElementById('theme-toggle');
-    if (button) {
-      var sync = function () { button.setAttribute('aria-pressed', dark() ? 'true' : 'false'); };
-      sync();
-      button.hidden = false;
-      button.addEventListener('click', function () {
-        var next = dark() ? 'light' : 'dark';
-        root.setAttribute('data-theme', next);
-        save(next);
-        sync();
-      });
-    }
-    // A tap shows a day's text under its bar: title tooltips need a mouse.
-    var info = document.createElement('p');
-    info.className = 'day-info';
-    info.setAttribute('role', 'status');
-    document.addEventListener('click', function (e) {
-      var day = e.target.closest ? e.target.closest('.bar > span') : null;
-      if (!day) { return; }
-      info.textContent = day.getAttribute('title');
-      var bar = day.parentNode;
-      bar.parentNode.insertBefore(info, bar.nextSibling);
-    });
-    // Fresh figures every minute, unless the reader is in the middle of something.
-    setInterval(function () {
-      if (!document.hidden && !info.isConnected && !document.querySelector('details[open]')) {
-        location.reload();
-      }
-    }, 60000);
-  });
-})();
-)js";
-
 } // namespace
 
 std::optional<status_lang> parse_status_lang(std::string_view s) {
-    if (s == "id") {
-        return status_lang::id;
-    }
-    if (s == "en") {
-        return status_lang::en;
-    }
-    return std::nullopt;
+    return text::parse_lang(s);
 }
 
 std::string_view to_string(display_state s) {
@@ -772,7 +598,7 @@ std::string_view to_string(display_state s) {
 }
 
 std::string_view status_page_script() {
-    return script;
+    return embedded::status_page_js;
 }
 
 std::string render_status_page(const status_view& v, status_lang lang) {
@@ -794,8 +620,8 @@ std::string render_status_page(const status_view& v, status_lang lang) {
     out += t.other_lang;
     out += "\" href=\"?lang=";
     out += t.other_lang;
-    out += "\">\n<style>";
-    out += style;
+    out += "\">\n<style>\n";
+    out += embedded::status_page_css;
     out += "</style>\n<script src=\"/status.js\"></script>\n</head>\n<body>\n";
     render_header(out, v, t, title);
     out += "<main id=\"main\" class=\"wrap\">\n";

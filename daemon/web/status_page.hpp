@@ -1,6 +1,7 @@
 // The public status page at `/`: a plain data view of what citizens should see, and a pure
 // renderer that turns it into one HTML document (inline CSS, no external assets, the
-// little script it uses served by the daemon at /status.js).
+// little script it uses served by the daemon at /status.js). The stylesheet and the script
+// are web/assets/status_page.{css,js}, compiled in (pantau_embed).
 //
 // The daemon fills a status_view (web/status_data.hpp); anything else (tests, a future
 // maintenance or escalation feed) may fill one too. render_status_page reads nothing but
@@ -15,10 +16,11 @@
 #include <vector>
 
 #include "core/daily_availability.hpp"
+#include "core/text.hpp"
 
 namespace pantau {
 
-enum class status_lang : std::uint8_t { id, en }; // bahasa Indonesia (default), English
+using status_lang = text::lang; // bahasa Indonesia (default), English
 
 // "id" / "en"; nullopt for anything else.
 std::optional<status_lang> parse_status_lang(std::string_view s);
