@@ -302,7 +302,7 @@ public:
         CURL* const easy = t->easy.get();
         // The completion keeps the transfer for reading the answers; cancel() drops it.
         curl_thread::completion finished = [this, t, done = std::move(done)](CURLcode rc,
-                                                                            long code) {
+                                                                             long code) {
             on_done(*t, rc, code, done);
         };
         if (easy == nullptr) {
@@ -345,7 +345,8 @@ private:
         // Bounds each wait for one answer, including the two libcurl makes synchronously
         // (after the message and after QUIT, the second not covered by CURLOPT_TIMEOUT_MS);
         // its default of 120 s would hold up this channel's next sends that long.
-        curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, std::max(1L, (timeout_ms + 999) / 1000));
+        curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+                         std::max(1L, (timeout_ms + 999) / 1000));
         // One message per connection: no idle SMTP sessions held open in the pool.
         curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     }

@@ -57,7 +57,7 @@ asio::ip::address_v6 peer_key(const asio::ip::address& address) {
     if (address.is_v4()) {
         return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
     }
-    const asio::ip::address_v6 v6 = address.to_v6();
+    asio::ip::address_v6 v6 = address.to_v6();
     if (v6.is_v4_mapped()) {
         return v6;
     }
@@ -202,8 +202,8 @@ class http_server_state final : public std::enable_shared_from_this<http_server_
 public:
     using handler_ptr = std::shared_ptr<const http_server::async_handler>;
 
-    http_server_state(asio::io_context& io, const http_server_options& options)
-        : options_(options)
+    http_server_state(asio::io_context& io, http_server_options options)
+        : options_(std::move(options))
         , acceptor_(io)
         , retry_timer_(io)
         , sweep_timer_(io)
@@ -297,7 +297,7 @@ public:
     http_session(std::shared_ptr<http_server_state> server, connection_slot slot,
                  tcp::socket socket)
         : server_(std::move(server))
-        , slot_(slot)
+        , slot_(std::move(slot))
         , stream_(std::move(socket)) {}
     ~http_session() { server_->forget(*this); }
     http_session(const http_session&) = delete;
@@ -654,15 +654,12 @@ void http_server_state::sweep() {
 }
 
 void http_server_state::park(tcp::socket socket) {
-    if (max_parked_ == 0) {
+    if (parked_.size() >= max_parked_) {
+        // Not the oldest parked one: that would turn the park into a ring that an attacker
+        // with more connections than it holds rotates as fast as it can reconnect.
         error_code ignored;
         socket.close(ignored);
         return;
-    }
-    if (parked_.size() >= max_parked_) {
-        error_code ignored;
-        parked_.front().socket.close(ignored);
-        parked_.pop_front();
     }
     // Spread over [park_time/2, park_time) by arrival, in 64 steps.
     const auto half = options_.park_time / 2;
@@ -986,7 +983,7 @@ void http_session::do_drain() {
 } // namespace detail
 
 http_server::http_server(asio::io_context& io, http_server_options options)
-    : state_(std::make_shared<detail::http_server_state>(io, options)) {}
+    : state_(std::make_shared<detail::http_server_state>(io, std::move(options))) {}
 
 http_server::~http_server() {
     state_->stop();

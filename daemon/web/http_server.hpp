@@ -96,13 +96,13 @@ struct http_server_options {
     std::chrono::milliseconds header_timeout{std::chrono::seconds{5}};
     // A connection the limits leave no room for is not closed at once but *parked*: held
     // unread, costing one descriptor and no work, for park_time/2 to park_time (spread, so
-    // that a burst parked together is not let go together), or until the park is full and a
-    // newer one needs its place (oldest first). Closing at once would let a client that
-    // reopens every closed connection refill the kernel's accept queue (4096 at most) as fast
-    // as the server drains it; the kernel then drops every other client's SYN, which is
-    // retried only after a second. At most this many are parked, and at most a quarter of the
-    // open-file limit (read at listen()); 0 closes at once.
-    std::size_t max_parked_connections = 4096;
+    // that a burst parked together is not let go together). Closing at once would let a
+    // client that reopens every closed connection refill the kernel's accept queue (4096 at
+    // most) as fast as the server drains it; the kernel then drops every other client's SYN,
+    // which is retried only after a second. At most max_parked_connections are parked, and at
+    // most a quarter of the open-file limit (read at listen()); beyond that a connection is
+    // closed at once. 0 parks nothing.
+    std::size_t max_parked_connections = 16384;
     std::chrono::milliseconds park_time{std::chrono::seconds{60}};
 
     // Larger request bodies get 413; larger request headers get 431. Both close the connection.

@@ -28,7 +28,7 @@ namespace {
 
 // pantau_schedule_lag_seconds: cumulative bucket counts by upper bound ("+Inf" too).
 std::map<double, std::uint64_t> lag_buckets(const std::string& metrics) {
-    static const std::regex line(R"(pantau_schedule_lag_seconds_bucket\{le="([^"]+)"\} (\d+))");
+    static const std::regex line(R"re(pantau_schedule_lag_seconds_bucket\{le="([^"]+)"\} (\d+))re");
     std::map<double, std::uint64_t> out;
     for (auto it = std::sregex_iterator(metrics.begin(), metrics.end(), line);
          it != std::sregex_iterator(); ++it) {
@@ -51,14 +51,16 @@ TEST_CASE("email: a relay that never answers after DATA does not hold up the loo
     mail.answer(smtp_reply::hang, smtp_step::data_end);
     temp_dir dir;
     std::string cfg = R"(listen: 127.0.0.1:0
-ledger: )" + dir.path.string() + R"(/ledger.db
+ledger: )" + dir.path.string() +
+                      R"(/ledger.db
 timezone: UTC
 defaults: {interval: 1s, timeout: 800ms, failure_threshold: 1}
 notify_retry: {first: 500ms, max: 1s}
 channels:
   mail:
     email:
-      smtp: {url: ")" + mail.url() + R"(", starttls: false}
+      smtp: {url: ")" +
+                      mail.url() + R"(", starttls: false}
       from: pantau@kota.example
       to: [kadis@kota.example]
       timeout: 1s
@@ -70,7 +72,8 @@ agencies:
 services:
   - id: akta
     agency: dukcapil
-    checks: [{id: portal, http: {url: ")" + targets.url("/down") + R"("}}]
+    checks: [{id: portal, http: {url: ")" +
+                      targets.url("/down") + R"("}}]
   - id: banyak
     agency: dukcapil
     checks:
@@ -128,7 +131,8 @@ services:
     REQUIRE_MESSAGE(mail.wait_for_messages(1, 15s), daemon.output());
     CHECK(eventually(
         [&] {
-            return http_get(base + "/metrics").body.find(R"(pantau_outbox_pending{channel="mail"} 0)") !=
+            return http_get(base + "/metrics")
+                       .body.find(R"(pantau_outbox_pending{channel="mail"} 0)") !=
                    std::string::npos;
         },
         10s));

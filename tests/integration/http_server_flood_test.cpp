@@ -115,10 +115,7 @@ public:
 
 private:
     struct conn {
-        conn(asio::io_context& io, bool slow)
-            : socket(io)
-            , timer(io)
-            , slowloris(slow) {}
+        conn(asio::io_context& io, bool slow) : socket(io), timer(io), slowloris(slow) {}
         tcp::socket socket;
         asio::steady_timer timer;
         bool slowloris;
@@ -181,17 +178,17 @@ private:
     }
 
     void read(conn& c) {
-        c.socket.async_read_some(asio::buffer(c.buffer), [this, &c](const error_code& e,
-                                                                    std::size_t) {
-            if (!e) {
-                read(c); // an error response: wait for the close
-                return;
-            }
-            if (e == asio::error::operation_aborted) {
-                return;
-            }
-            reopen(c, true);
-        });
+        c.socket.async_read_some(asio::buffer(c.buffer),
+                                 [this, &c](const error_code& e, std::size_t) {
+                                     if (!e) {
+                                         read(c); // an error response: wait for the close
+                                         return;
+                                     }
+                                     if (e == asio::error::operation_aborted) {
+                                         return;
+                                     }
+                                     reopen(c, true);
+                                 });
     }
 
     void reopen(conn& c, bool was_open) {
@@ -224,7 +221,7 @@ private:
 
 } // namespace
 
-TEST_CASE("http: 5,000 idle and slowloris connections from one address lock out neither "
+TEST_CASE("http: 5000 idle and slowloris connections from one address lock out neither "
           "/metrics nor heartbeats") {
     constexpr std::size_t hostile = 5000;
     constexpr int rounds = 20;
@@ -287,8 +284,8 @@ TEST_CASE("http: 5,000 idle and slowloris connections from one address lock out 
     };
     MESSAGE("/metrics ", metrics_ok, "/", rounds, " ok, worst ", ms(worst_metrics),
             " ms; heartbeats ", beats_ok, "/", rounds, " ok, worst ", ms(worst_beat),
-            " ms; attacker: peak ", crowd.peak_open(), " open, ", crowd.connects(),
-            " connects, ", crowd.closed_by_server(), " closed by the server, ", crowd.trickles(),
+            " ms; attacker: peak ", crowd.peak_open(), " open, ", crowd.connects(), " connects, ",
+            crowd.closed_by_server(), " closed by the server, ", crowd.trickles(),
             " header lines trickled");
     CHECK(metrics_ok == rounds);
     CHECK(beats_ok == rounds);

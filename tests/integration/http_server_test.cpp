@@ -790,13 +790,14 @@ TEST_CASE("when full, a new connection closes the oldest idle one; busy ones are
     pantau::http_server_options options;
     options.max_connections = 2;
     options.reserved_connections = 0;
+    options.park_time = 300ms;
     running_server s{options};
     s.server().route("/", [](const http_request&, http_response& res) { res.body = "ok"; });
     std::vector<pantau::http_server::responder> held;
-    s.server().route_async("/hold", [&held](const http_request&,
-                                            pantau::http_server::responder respond) {
-        held.push_back(std::move(respond));
-    });
+    s.server().route_async("/hold",
+                           [&held](const http_request&, pantau::http_server::responder respond) {
+                               held.push_back(std::move(respond));
+                           });
     s.start();
 
     raw_client a{s.port()};
@@ -819,12 +820,15 @@ TEST_CASE("when full, a new connection closes the oldest idle one; busy ones are
     REQUIRE(again);
     CHECK(again->body() == "ok");
 
-    // Both busy (their requests are being handled): a newcomer is closed at once.
+    // Both busy (their requests are being handled): a newcomer is parked, unanswered, then
+    // closed.
     REQUIRE_FALSE(b.send(simple_get("/hold")));
     REQUIRE_FALSE(c.send(simple_get("/hold")));
     REQUIRE(eventually_on(s, [&] { return held.size() == 2; }));
     raw_client refused{s.port()};
-    CHECK(refused.wait_closed());
+    REQUIRE_FALSE(refused.send(simple_get("/")));
+    CHECK_FALSE(refused.read_response());
+    CHECK(s.call([&] { return s.server().connections(); }) == 2);
     s.call([&] {
         for (auto& respond : held) {
             http_response res;
@@ -884,15 +888,14 @@ TEST_CASE("a reserved slot serves /metrics, heartbeats and /-/healthy, and nothi
     options.reserved_connections = 2;
     running_server s{options};
     for (const char* path : {"/metrics", "/-/healthy", "/api/v1/heartbeat/", "/"}) {
-        s.server().route(path, [](const http_request& req, http_response& res) {
-            res.body = "ok " + req.path;
-        });
+        s.server().route(
+            path, [](const http_request& req, http_response& res) { res.body = "ok " + req.path; });
     }
     std::vector<pantau::http_server::responder> held;
-    s.server().route_async("/hold", [&held](const http_request&,
-                                            pantau::http_server::responder respond) {
-        held.push_back(std::move(respond));
-    });
+    s.server().route_async("/hold",
+                           [&held](const http_request&, pantau::http_server::responder respond) {
+                               held.push_back(std::move(respond));
+                           });
     s.start();
 
     // Every ordinary slot busy.

@@ -77,8 +77,8 @@ TEST_CASE("privileges: as an unprivileged user the gauge is 0 and no warning is 
         }
         // nobody:nogroup must be able to write the ledger beside the configuration.
         std::filesystem::permissions(dir.path, std::filesystem::perms::all);
-        argv = {setpriv,       "--reuid=65534", "--regid=65534", "--clear-groups",
-                "--",          PANTAU_BINARY,   "run",           "--config"};
+        argv = {setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--",    PANTAU_BINARY,   "run",           "--config"};
     }
     argv.push_back(config_in(dir));
     child_process daemon(argv);
