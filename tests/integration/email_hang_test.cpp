@@ -41,8 +41,8 @@ std::map<double, std::uint64_t> lag_buckets(const std::string& metrics) {
 
 } // namespace
 
-TEST_CASE("email: a relay that never answers after DATA does not hold up the loop; the retry "
-          "delivers the message once") {
+TEST_CASE("email: a relay that never answers after DATA does not hold up the loop, and the "
+          "retry delivers the message once") {
     constexpr int checks = 200;
     fixture_server targets;
     targets.set_status("/up", 200);

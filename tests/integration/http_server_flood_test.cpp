@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,9 +58,13 @@ rlim_t raise_open_files(rlim_t want) {
 // Odd ones are slowloris (a request line and a header, then one more header line every
 // `trickle`, never the blank line that ends the request); even ones send nothing. Every
 // connection the server closes is reopened at once, up to max_connects connects in all.
+// At most max_connecting connects are under way at a time: a burst larger than the kernel's
+// accept queue would only have its SYNs dropped and retried seconds later, which makes the
+// attack slower to build, not stronger.
 class hostile_crowd {
 public:
     static constexpr std::size_t max_connects = 300'000;
+    static constexpr std::size_t max_connecting = 1000;
 
     hostile_crowd(std::uint16_t port, const std::string& from, std::size_t count,
                   std::chrono::milliseconds trickle)
@@ -71,8 +76,9 @@ public:
             conns_.push_back(std::make_unique<conn>(io_, i % 2 == 1));
         }
         for (auto& c : conns_) {
-            connect(*c);
+            waiting_.push_back(c.get());
         }
+        next_connects();
         thread_ = std::thread([this] { io_.run(); });
     }
 
@@ -122,6 +128,15 @@ private:
         std::array<char, 512> buffer{};
     };
 
+    // Starts queued connects while fewer than max_connecting are under way.
+    void next_connects() {
+        while (connecting_ < max_connecting && !waiting_.empty()) {
+            conn& c = *waiting_.front();
+            waiting_.pop_front();
+            connect(c);
+        }
+    }
+
     void connect(conn& c) {
         {
             const std::lock_guard lock(mutex_);
@@ -139,7 +154,10 @@ private:
             c.socket.close(ec);
             return; // out of ports or descriptors: this one gives up
         }
+        ++connecting_;
         c.socket.async_connect(target_, [this, &c](const error_code& e) {
+            --connecting_;
+            next_connects();
             if (e) {
                 reopen(c, false);
                 return;
@@ -200,7 +218,8 @@ private:
             --open_;
             ++closed_by_server_;
         }
-        connect(c);
+        waiting_.push_back(&c);
+        next_connects();
     }
 
     asio::io_context io_;
@@ -208,6 +227,8 @@ private:
     tcp::endpoint source_;
     std::chrono::milliseconds trickle_;
     std::vector<std::unique_ptr<conn>> conns_;
+    std::deque<conn*> waiting_;  // to (re)connect; the crowd's thread only
+    std::size_t connecting_ = 0; // connects under way; the crowd's thread only
     std::thread thread_;
 
     mutable std::mutex mutex_;
@@ -251,17 +272,19 @@ TEST_CASE("http: 5000 idle and slowloris connections from one address lock out n
     const std::string beat = base + "/api/v1/heartbeat/sinkron/harian";
     REQUIRE(http_get(base + "/-/healthy").status == 200);
 
+    const auto attack_start = std::chrono::steady_clock::now();
     hostile_crowd crowd(port, "127.0.0.2", hostile, 1000ms);
     REQUIRE_MESSAGE(crowd.wait_established(hostile, 30s), "peak ", crowd.peak_open());
 
+    const auto attack_built = std::chrono::steady_clock::now();
     std::chrono::steady_clock::duration worst_metrics{};
     std::chrono::steady_clock::duration worst_beat{};
     int metrics_ok = 0;
     int beats_ok = 0;
     for (int i = 0; i < rounds; ++i) {
-        // Spread the requests over the attack: one round per 500 slowloris header lines.
+        // Spread the requests over the attack: one round per 250 slowloris header lines.
         const std::size_t trickled = crowd.trickles();
-        REQUIRE(crowd.wait_trickles(trickled, 500, 10s));
+        REQUIRE(crowd.wait_trickles(trickled, 250, 10s));
 
         auto start = std::chrono::steady_clock::now();
         const http_reply scrape = http_get(base + "/metrics", 1s);
@@ -282,11 +305,12 @@ TEST_CASE("http: 5000 idle and slowloris connections from one address lock out n
     const auto ms = [](std::chrono::steady_clock::duration d) {
         return std::chrono::duration<double, std::milli>(d).count();
     };
-    MESSAGE("/metrics ", metrics_ok, "/", rounds, " ok, worst ", ms(worst_metrics),
-            " ms; heartbeats ", beats_ok, "/", rounds, " ok, worst ", ms(worst_beat),
-            " ms; attacker: peak ", crowd.peak_open(), " open, ", crowd.connects(), " connects, ",
-            crowd.closed_by_server(), " closed by the server, ", crowd.trickles(),
-            " header lines trickled");
+    MESSAGE("attack built in ", ms(attack_built - attack_start), " ms, requests over ",
+            ms(std::chrono::steady_clock::now() - attack_built), " ms; /metrics ", metrics_ok, "/",
+            rounds, " ok, worst ", ms(worst_metrics), " ms; heartbeats ", beats_ok, "/", rounds,
+            " ok, worst ", ms(worst_beat), " ms; attacker: peak ", crowd.peak_open(), " open, ",
+            crowd.connects(), " connects, ", crowd.closed_by_server(), " closed by the server, ",
+            crowd.trickles(), " header lines trickled");
     CHECK(metrics_ok == rounds);
     CHECK(beats_ok == rounds);
     // The attack was real all along: the crowd kept its 5,000 connections.

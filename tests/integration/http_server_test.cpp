@@ -786,7 +786,7 @@ TEST_CASE("the idle deadline disconnects slow and silent clients") {
     CHECK(s.stop_and_wait());
 }
 
-TEST_CASE("when full, a new connection closes the oldest idle one; busy ones are kept") {
+TEST_CASE("when full, a new connection closes the oldest idle one and never a busy one") {
     pantau::http_server_options options;
     options.max_connections = 2;
     options.reserved_connections = 0;
