@@ -88,6 +88,26 @@ if ! PANTAU_ADMIN_TOKEN=test PANTAU_TELEGRAM_TOKEN=test "$out/root/usr/bin/panta
     fail "the shipped /etc/pantau/pantau.yaml does not pass check-config"
 fi
 
+# The shipped unit runs as the unprivileged pantau user (that sysusers creates), uses no
+# directive this systemd does not know, and is hardened to an exposure of at most 1.5.
+unit="$out/root/usr/lib/systemd/system/pantau.service"
+grep -qx "User=pantau" "$unit" || fail "the unit does not run as User=pantau"
+grep -q "^u pantau " "$out/root/usr/lib/sysusers.d/pantau.conf" || fail "sysusers does not create pantau"
+if command -v systemd-analyze >/dev/null 2>&1; then
+    # Executables are looked up on this machine, not in the package: those lines say nothing.
+    verify=$(systemd-analyze verify "$unit" 2>&1 | grep -v -E "Command .* is not executable" || true)
+    [ -z "$verify" ] || fail "systemd-analyze verify: $verify"
+    exposure=$(systemd-analyze security --offline=true "$unit" 2>/dev/null |
+        sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+    if systemd-analyze security --offline=true --threshold=15 "$unit" >/dev/null 2>&1; then
+        echo "unit: systemd-analyze security exposure $exposure"
+    else
+        fail "systemd-analyze security: exposure $exposure is over 1.5"
+    fi
+else
+    echo "systemd-analyze not installed: the unit's hardening was not measured"
+fi
+
 if ((failures > 0)); then
     echo "$failures problem(s) with the package" >&2
     exit 1

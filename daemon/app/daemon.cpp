@@ -4,9 +4,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
+#include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <random>
@@ -96,6 +98,7 @@ public:
             monitor_.push(e.agency + "/" + e.service + "/" + e.check, e.at);
         }
         metrics_.set_reload_result(true, unix_now());
+        note_privileges();
         metrics_.add_collectable(make_recorder_collector(recorder_, monitor_));
         metrics_.add_collectable(make_notifier_collector(notifier_, monitor_));
         metrics_.add_collectable(make_objective_collector(config_));
@@ -134,6 +137,24 @@ public:
     }
 
 private:
+    // Least privilege: the packaged unit runs as the `pantau` user and nothing needs root.
+    // Root still works (the demo, tests), but is said once and exported, so that a dashboard
+    // or an alert notices a deployment that runs with more than it needs.
+    void note_privileges() {
+        const bool root = ::geteuid() == 0;
+        if (root) {
+            spdlog::warn("running as root: pantau needs no privileges; run it as an "
+                         "unprivileged user (the package's unit uses `pantau`; for ICMP see the "
+                         "README, \"ICMP and privileges\")");
+        }
+        prometheus::BuildGauge()
+            .Name("pantau_running_as_root")
+            .Help("1 when the daemon runs as root (effective user id 0), else 0.")
+            .Register(metrics_.registry())
+            .Add({})
+            .Set(root ? 1 : 0);
+    }
+
     void wait_signal() {
         signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
             if (ec) {

@@ -60,6 +60,10 @@ public:
     curl_easy_ptr acquire_easy();
     void release_easy(curl_easy_ptr easy);
 
+    // The event loop this multi runs on (for work that completes there, e.g. the e-mail
+    // channel's own thread posting its results).
+    boost::asio::io_context& context() const { return io_; }
+
     // Transfers in flight and sockets watched, over all shards.
     std::size_t transfers() const { return owner_.size(); }
     std::size_t sockets() const;

@@ -2,8 +2,6 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +16,7 @@
 #include "core/html.hpp"
 #include "core/text.hpp"
 #include "io/curl_multi.hpp"
+#include "notify/curl_thread.hpp"
 #include "notify/http_post.hpp"
 #include "notify/wording.hpp"
 
@@ -30,8 +29,6 @@ using text::display_name;
 using text::numeric_date_time;
 
 constexpr std::size_t max_reason_bytes = 1000;
-// The longest wait for one SMTP answer (see configure()).
-constexpr long max_answer_wait_ms = 5000;
 constexpr std::size_t max_name_bytes = 200;
 // Base64 output lines (RFC 2045 allows up to 76).
 constexpr std::size_t base64_line = 76;
@@ -187,48 +184,17 @@ std::string service_label(const notification& n) {
     return snippet(n.service_name.empty() ? n.service : n.service_name, max_name_bytes);
 }
 
-// A socket curl opened for a transfer, and the identity of the open file behind the
-// descriptor (sockets get unique inode numbers), so a descriptor that was closed and reused
-// for something else is never touched.
-struct opened_socket {
-    curl_socket_t fd = CURL_SOCKET_BAD;
-    dev_t device = 0;
-    ino_t inode = 0;
-};
-
-// One SMTP submission in flight.
+// One SMTP submission in flight. Owned jointly by the channel's completion and the curl
+// thread; libcurl's callbacks fill it on that thread, the completion reads it on the loop.
 struct smtp_transfer {
     curl_easy_ptr easy;
-    std::vector<opened_socket> sockets;
     curl_slist_ptr recipients;
     std::string message; // read by curl through on_read
     std::size_t sent = 0;
     // The server's last few answer lines (curl passes them to the header callback).
     std::deque<std::string> answers;
-    channel::send_handler done;
     char error[CURL_ERROR_SIZE] = {};
 };
-
-int on_socket_opened(void* user, curl_socket_t fd, curlsocktype /*purpose*/) {
-    auto* t = static_cast<smtp_transfer*>(user);
-    struct stat st {};
-    if (::fstat(fd, &st) == 0) {
-        t->sockets.push_back({fd, st.st_dev, st.st_ino});
-    }
-    return CURL_SOCKOPT_OK;
-}
-
-// Before an abandoned transfer is removed: removing it makes libcurl say QUIT and wait,
-// blocking, for the reply (up to the server response timeout), which a hung server never
-// sends. A shut-down socket fails that at once and wakes no one else.
-void shut_down(const smtp_transfer& t) {
-    for (const opened_socket& s : t.sockets) {
-        struct stat st {};
-        if (::fstat(s.fd, &st) == 0 && st.st_dev == s.device && st.st_ino == s.inode) {
-            ::shutdown(s.fd, SHUT_RDWR);
-        }
-    }
-}
 
 size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     auto* t = static_cast<smtp_transfer*>(user);
@@ -315,7 +281,7 @@ class email_channel final : public channel {
 public:
     email_channel(curl_multi& curl, email_options options)
         : options_(std::move(options))
-        , curl_(curl) {}
+        , worker_(curl.context()) {}
 
     ~email_channel() override { cancel(); }
     email_channel(const email_channel&) = delete;
@@ -326,31 +292,28 @@ public:
     void async_send(const notification& n, send_handler done) override {
         auto t = std::make_shared<smtp_transfer>();
         t->message = email_message(n, options_, std::chrono::system_clock::now());
-        t->done = std::move(done);
         for (const std::string& to : options_.to) {
             const std::string rcpt = "<" + to + ">";
             t->recipients.reset(curl_slist_append(t->recipients.release(), rcpt.c_str()));
         }
-        t->easy = curl_.acquire_easy();
-        configure(t->easy.get(), *t);
-        in_flight_.emplace(t.get(), t);
-        // As in http_poster: a completion collected after cancel() finds nothing.
-        std::weak_ptr<smtp_transfer> weak = t;
-        curl_.add(t->easy.get(), [this, weak = std::move(weak)](CURLcode rc) {
-            if (auto alive = weak.lock()) {
-                on_done(alive, rc);
-            }
-        });
+        t->easy.reset(curl_easy_init());
+        if (t->easy) {
+            configure(t->easy.get(), *t);
+        }
+        CURL* const easy = t->easy.get();
+        // The completion keeps the transfer for reading the answers; cancel() drops it.
+        curl_thread::completion finished = [this, t, done = std::move(done)](CURLcode rc,
+                                                                             long code) {
+            on_done(*t, rc, code, done);
+        };
+        if (easy == nullptr) {
+            worker_.add(nullptr, nullptr, std::move(finished)); // fails it, later
+            return;
+        }
+        worker_.add(std::move(t), easy, std::move(finished));
     }
 
-    void cancel() override {
-        auto transfers = std::move(in_flight_);
-        in_flight_.clear();
-        for (auto& [key, t] : transfers) {
-            shut_down(*t);
-            curl_.release_easy(std::move(t->easy));
-        }
-    }
+    void cancel() override { worker_.cancel_all(); }
 
     const std::string& name() const override { return options_.name; }
 
@@ -372,8 +335,6 @@ private:
             curl_easy_setopt(h, CURLOPT_USERNAME, options_.username->c_str());
             curl_easy_setopt(h, CURLOPT_PASSWORD, options_.password.value_or("").c_str());
         }
-        curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, &on_socket_opened);
-        curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, &t);
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(t.message.size()));
         curl_easy_setopt(h, CURLOPT_READFUNCTION, &on_read);
@@ -382,24 +343,17 @@ private:
         curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-        // Bounds each wait for one answer. libcurl waits for two answers synchronously,
-        // blocking the loop: the one after the message's final "." and QUIT's when the
-        // connection closes. Its default of 120 s each would stall every probe; 5 s is far
-        // more than a relay that queues needs.
-        const long response_ms = std::min(timeout_ms, max_answer_wait_ms);
+        // Bounds each wait for one answer, including the two libcurl makes synchronously
+        // (after the message and after QUIT, the second not covered by CURLOPT_TIMEOUT_MS);
+        // its default of 120 s would hold up this channel's next sends that long.
         curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
-                         std::max(1L, (response_ms + 999) / 1000));
+                         std::max(1L, (timeout_ms + 999) / 1000));
         // One message per connection: no idle SMTP sessions held open in the pool.
         curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
     }
 
-    void on_done(const std::shared_ptr<smtp_transfer>& t, CURLcode rc) {
-        long code = 0;
-        curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &code);
-        send_result result = classify(rc, code, answer_for(*t, code), t->error, options_.timeout);
-        curl_.release_easy(std::move(t->easy));
-        send_handler done = std::move(t->done);
-        in_flight_.erase(t.get());
+    void on_done(const smtp_transfer& t, CURLcode rc, long code, const send_handler& done) const {
+        send_result result = classify(rc, code, answer_for(t, code), t.error, options_.timeout);
         try {
             if (done) {
                 done(std::move(result));
@@ -412,8 +366,9 @@ private:
     }
 
     email_options options_;
-    curl_multi& curl_;
-    std::unordered_map<const smtp_transfer*, std::shared_ptr<smtp_transfer>> in_flight_;
+    // Sends run on a thread of their own: libcurl blocks while it waits for two of the
+    // server's answers (see email.hpp).
+    curl_thread worker_;
 };
 
 } // namespace

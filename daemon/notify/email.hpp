@@ -1,5 +1,4 @@
-// E-mail channel: one message per notification, submitted over SMTP with libcurl on the
-// shared curl multi.
+// E-mail channel: one message per notification, submitted over SMTP with libcurl.
 //
 // Transport: smtp://host[:port][/ehlo-name] (default port 25; 587 for submission) or
 // smtps://host[:port] (implicit TLS, usually 465). On smtp:// the channel requires
@@ -10,16 +9,16 @@
 // against the system store or `ca_file`. The connection is closed after each message
 // (QUIT).
 //
-// Blocking: libcurl (7.88 here, and later releases) waits synchronously for two answers, the one
-// after the message's final "." and QUIT's, so for those two waits the event loop is
-// blocked. To bound them, any single SMTP answer that takes longer than 5 s (or
-// `timeout` if shorter) fails the send, retryably, like a timeout; a relay that queues
-// answers both in milliseconds. A server that stops answering right after the message
-// therefore stalls the loop for up to ~10 s once per send; every other step (connect,
-// greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT, sending the message) is asynchronous.
-// Pointing the channel at a local relay (e.g. Postfix on 127.0.0.1) keeps this away
-// from the probes. cancel() shuts the sockets of abandoned sends down first, so removing
-// a send stuck on a hung server does not wait for QUIT.
+// Threads: libcurl (7.88 here, and later releases) waits synchronously for two answers,
+// the one after the message's final "." and QUIT's. So that a relay that stops answering
+// never holds up the event loop (and with it every probe and the HTTP server), each e-mail
+// channel sends on a thread of its own (notify/curl_thread.hpp, started at the first send)
+// with its own curl multi; results come back to the loop, and the channel's interface and
+// thread-safety are those of every channel. A hung relay delays only this channel's next
+// messages: any single answer that takes longer than `timeout` fails the send, retryably,
+// like the whole send taking longer than `timeout`. cancel() shuts the sockets of abandoned
+// sends down, so libcurl's waits end at once and removing a send stuck on a hung server
+// does not wait for its QUIT.
 //
 // Message (RFC 5322/2045, CRLF line ends, no line over 78 characters):
 //   From: Pantau <from>, To: every address of `to`, Subject (RFC 2047 "B" encoded words

@@ -17,6 +17,8 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -24,6 +26,7 @@
 #include <exception>
 #include <iterator>
 #include <limits>
+#include <list>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -45,6 +48,28 @@ constexpr std::chrono::milliseconds max_linger{2000};
 constexpr std::chrono::milliseconds accept_retry_delay{100};
 constexpr std::size_t drain_chunk = std::size_t{16} * 1024;
 constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+// An attack closes thousands of connections a second: say so in the log at most this often.
+constexpr std::chrono::seconds limit_warning_interval{60};
+
+// What the per-address limit counts by: an IPv4 address (as IPv4-mapped IPv6), or the /64
+// prefix of an IPv6 address, since one subscriber usually gets a whole /64.
+asio::ip::address_v6 peer_key(const asio::ip::address& address) {
+    if (address.is_v4()) {
+        return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
+    }
+    asio::ip::address_v6 v6 = address.to_v6();
+    if (v6.is_v4_mapped()) {
+        return v6;
+    }
+    asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), std::uint8_t{0});
+    return asio::ip::address_v6{bytes};
+}
+
+std::string peer_text(const asio::ip::address_v6& peer) {
+    return peer.is_v4_mapped() ? asio::ip::make_address_v4(asio::ip::v4_mapped, peer).to_string()
+                               : peer.to_string() + "/64";
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') {
@@ -159,16 +184,34 @@ namespace detail {
 
 class http_session;
 
+// The server's bookkeeping of one connection, kept in the session but read and written only by
+// http_server_state.
+struct connection_slot {
+    std::uint64_t id = 0;
+    asio::ip::address_v6 peer; // peer_key() of the client's address
+    bool restricted = false;   // holds a reserved slot: serves reserved paths only
+    bool counted = false;      // counted in open_, restricted_open_ and peers_
+    bool idle = false;         // in idle_ (then idle_position is valid)
+    std::list<http_session*>::iterator idle_position;
+    std::chrono::steady_clock::time_point idle_since;
+};
+
 // Everything asynchronous operations touch. Shared with them, so an operation completing after
 // the http_server object is gone still finds valid memory; `stopped_` keeps it from acting.
 class http_server_state final : public std::enable_shared_from_this<http_server_state> {
 public:
     using handler_ptr = std::shared_ptr<const http_server::async_handler>;
 
-    http_server_state(asio::io_context& io, const http_server_options& options)
-        : options_(options)
+    http_server_state(asio::io_context& io, http_server_options options)
+        : options_(std::move(options))
         , acceptor_(io)
-        , retry_timer_(io) {}
+        , retry_timer_(io)
+        , sweep_timer_(io)
+        , park_timer_(io) {
+        // A reserve as large as the whole would leave no ordinary slot.
+        options_.reserved_connections =
+            std::min(options_.reserved_connections, options_.max_connections / 2);
+    }
 
     const http_server_options& options() const { return options_; }
     bool stopped() const { return stopped_; }
@@ -176,25 +219,73 @@ public:
 
     void route(std::string path, http_server::async_handler h);
     handler_ptr find(std::string_view path) const;
+    // Whether a connection holding a reserved slot may ask for `path`.
+    bool reserved(std::string_view path) const;
     error_code listen(const std::string& text);
     tcp::endpoint local_endpoint() const;
     void stop() noexcept;
 
-    // Called by a session's destructor.
-    void forget(std::uint64_t id) noexcept { sessions_.erase(id); }
+    // A session's transitions (see http_server_options for what idle means). All noexcept and
+    // idempotent.
+    void waiting(http_session& session) noexcept;  // starts waiting for a request
+    void received(http_session& session) noexcept; // its request has fully arrived
+    void release(http_session& session) noexcept;  // closed: no longer counted
+    void forget(http_session& session) noexcept;   // destroyed
+    // Deadline for a request to arrive on a connection that starts waiting now.
+    std::chrono::milliseconds request_deadline() const {
+        return under_pressure() ? std::min(options_.header_timeout, options_.idle_timeout)
+                                : options_.idle_timeout;
+    }
 
 private:
     void do_accept();
     void on_accept(const error_code& ec, tcp::socket socket);
     void retry_accept_later();
+    // Makes room for a connection from `peer`: closes idle connections as the limits say.
+    // Returns whether the new connection may stay and, if so, whether it is restricted.
+    std::optional<bool> admit(const asio::ip::address_v6& peer);
+    // The idle connection that has waited longest among those matching `pred`, or null.
+    template <class Pred>
+    http_session* oldest_idle(Pred pred) const;
+    void evict(http_session& session, std::string_view why);
+    // Counts a connection closed or parked to keep the limits and logs a warning at most once
+    // a limit_warning_interval.
+    void note_shed(const asio::ip::address_v6& peer, std::string_view why);
+    bool under_pressure() const { return open_ >= options_.pressure_connections; }
+    // While under pressure, keeps a timer for when the oldest idle connection overstays.
+    void arm_sweep();
+    void sweep();
+    // Holds a connection the limits leave no room for (see max_parked_connections).
+    void park(tcp::socket socket);
+    void arm_park_timer();
+    void release_parked(std::chrono::steady_clock::time_point now);
+
+    struct parked_connection {
+        tcp::socket socket;
+        std::chrono::steady_clock::time_point until;
+    };
 
     http_server_options options_;
     std::map<std::string, handler_ptr, std::less<>> exact_;
     std::vector<std::pair<std::string, handler_ptr>> prefixes_; // longest first
     tcp::acceptor acceptor_;
     asio::steady_timer retry_timer_;
+    asio::steady_timer sweep_timer_;
+    bool sweep_armed_ = false;
     std::unordered_map<std::uint64_t, std::weak_ptr<http_session>> sessions_;
     std::uint64_t next_session_id_ = 0;
+    // Counted connections: every session from accept until it is closed.
+    std::size_t open_ = 0;
+    std::size_t restricted_open_ = 0;
+    std::unordered_map<asio::ip::address_v6, std::size_t> peers_; // open connections per peer
+    std::list<http_session*> idle_;                               // oldest first
+    std::list<parked_connection> parked_;                         // oldest first
+    std::size_t max_parked_ = 0; // options_.max_parked_connections fitted to the fd limit
+    std::uint64_t parked_total_ = 0;
+    asio::steady_timer park_timer_;
+    bool park_armed_ = false;
+    std::chrono::steady_clock::time_point last_limit_warning_{};
+    std::size_t closed_since_warning_ = 0;
     bool stopped_ = false;
 };
 
@@ -203,18 +294,24 @@ private:
 // At most one read or write is outstanding, always under a tcp_stream deadline.
 class http_session final : public std::enable_shared_from_this<http_session> {
 public:
-    http_session(std::shared_ptr<http_server_state> server, std::uint64_t id, tcp::socket socket)
+    http_session(std::shared_ptr<http_server_state> server, connection_slot slot,
+                 tcp::socket socket)
         : server_(std::move(server))
-        , id_(id)
+        , slot_(std::move(slot))
         , stream_(std::move(socket)) {}
-    ~http_session() { server_->forget(id_); }
+    ~http_session() { server_->forget(*this); }
     http_session(const http_session&) = delete;
     http_session& operator=(const http_session&) = delete;
 
     void start() { do_read(); }
 
     // Aborts whatever is outstanding; the session is destroyed once its handlers have run.
-    void close() noexcept { stream_.close(); }
+    void close() noexcept {
+        server_->release(*this);
+        stream_.close();
+    }
+
+    connection_slot& slot() { return slot_; }
 
 private:
     // No exception escapes a completion handler: one that would closes the connection.
@@ -246,7 +343,7 @@ private:
     void do_drain();
 
     std::shared_ptr<http_server_state> server_;
-    std::uint64_t id_;
+    connection_slot slot_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_; // persists across requests: it may hold a pipelined one
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -285,6 +382,14 @@ http_server_state::handler_ptr http_server_state::find(std::string_view path) co
     return nullptr;
 }
 
+bool http_server_state::reserved(std::string_view path) const {
+    return std::any_of(options_.reserved_paths.begin(), options_.reserved_paths.end(),
+                       [path](const std::string& r) {
+                           return path == r ||
+                                  (r.size() > 1 && r.back() == '/' && path.starts_with(r));
+                       });
+}
+
 error_code http_server_state::listen(const std::string& text) {
     if (stopped_) {
         return asio::error::operation_aborted;
@@ -312,6 +417,12 @@ error_code http_server_state::listen(const std::string& text) {
         acceptor_.close(ignored);
         return ec;
     }
+    max_parked_ = options_.max_parked_connections;
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+        // Parked connections must never starve accept() or the probes of descriptors.
+        max_parked_ = std::min<std::size_t>(max_parked_, files.rlim_cur / 4);
+    }
     do_accept();
     return {};
 }
@@ -331,6 +442,12 @@ void http_server_state::stop() noexcept {
     acceptor_.close(ignored);
     try {
         retry_timer_.cancel();
+        sweep_timer_.cancel();
+        park_timer_.cancel();
+        for (parked_connection& p : parked_) {
+            p.socket.close(ignored);
+        }
+        parked_.clear();
         // Collect first: a session's destructor erases itself from sessions_.
         std::vector<std::shared_ptr<http_session>> live;
         live.reserve(sessions_.size());
@@ -373,22 +490,216 @@ void http_server_state::on_accept(const error_code& ec, tcp::socket socket) {
             retry_accept_later();
             return;
         }
-        if (sessions_.size() >= options_.max_connections) {
-            spdlog::debug("http: {} connections open; refusing one more", sessions_.size());
-            error_code ignored;
-            socket.close(ignored);
+        error_code peer_error;
+        const tcp::endpoint remote = socket.remote_endpoint(peer_error);
+        const std::optional<bool> restricted =
+            peer_error ? std::nullopt : admit(peer_key(remote.address()));
+        if (!restricted) {
+            park(std::move(socket));
             do_accept();
             return;
         }
-        const std::uint64_t id = next_session_id_++;
-        auto session = std::make_shared<http_session>(shared_from_this(), id, std::move(socket));
-        sessions_.emplace(id, session);
+        connection_slot slot;
+        slot.id = next_session_id_++;
+        slot.peer = peer_key(remote.address());
+        slot.restricted = *restricted;
+        slot.counted = true;
+        auto session = std::make_shared<http_session>(shared_from_this(), slot, std::move(socket));
+        // Counted before anything can throw, so the destructor's forget() balances it.
+        ++open_;
+        restricted_open_ += slot.restricted ? 1 : 0;
+        ++peers_[slot.peer];
+        sessions_.emplace(slot.id, session);
         session->start();
+        arm_sweep();
         do_accept();
     } catch (const std::exception& e) {
         spdlog::error("http: accepting a connection: {}; retrying in {} ms", e.what(),
                       accept_retry_delay.count());
         retry_accept_later();
+    }
+}
+
+std::optional<bool> http_server_state::admit(const asio::ip::address_v6& peer) {
+    if (const auto it = peers_.find(peer);
+        it != peers_.end() && it->second >= options_.max_connections_per_address) {
+        note_shed(peer, "its address is at the per-address limit");
+        return std::nullopt;
+    }
+    const std::size_t general_capacity = options_.max_connections - options_.reserved_connections;
+    if (open_ - restricted_open_ < general_capacity) {
+        return false;
+    }
+    if (http_session* victim = oldest_idle([](http_session& s) { return !s.slot().restricted; })) {
+        evict(*victim, "the connection limit was reached");
+        return false;
+    }
+    if (open_ < options_.max_connections) {
+        return true; // a reserved slot
+    }
+    if (http_session* victim = oldest_idle([](http_session&) { return true; })) {
+        evict(*victim, "the connection limit was reached");
+        return true; // the victim held a reserved slot (no other is idle)
+    }
+    note_shed(peer, "every connection is busy");
+    return std::nullopt;
+}
+
+void http_server_state::note_shed(const asio::ip::address_v6& peer, std::string_view why) {
+    ++closed_since_warning_;
+    const auto now = std::chrono::steady_clock::now();
+    if (last_limit_warning_ != std::chrono::steady_clock::time_point{} &&
+        now - last_limit_warning_ < limit_warning_interval) {
+        return;
+    }
+    spdlog::warn("http: {} connections served ({} from {}), {} parked; {} connection(s) closed or "
+                 "parked since the last such warning, this one because {}",
+                 open_, peers_.count(peer) != 0 ? peers_.at(peer) : 0, peer_text(peer),
+                 parked_.size(), closed_since_warning_, why);
+    last_limit_warning_ = now;
+    closed_since_warning_ = 0;
+}
+
+template <class Pred>
+http_session* http_server_state::oldest_idle(Pred pred) const {
+    for (http_session* s : idle_) {
+        if (pred(*s)) {
+            return s;
+        }
+    }
+    return nullptr;
+}
+
+void http_server_state::evict(http_session& session, std::string_view why) {
+    note_shed(session.slot().peer, why);
+    session.close();
+}
+
+void http_server_state::waiting(http_session& session) noexcept {
+    connection_slot& slot = session.slot();
+    if (!slot.counted || slot.idle) {
+        return;
+    }
+    try {
+        slot.idle_position = idle_.insert(idle_.end(), &session);
+    } catch (...) {
+        return; // out of memory: the connection is simply not evictable
+    }
+    slot.idle = true;
+    slot.idle_since = std::chrono::steady_clock::now();
+    if (idle_.size() == 1) {
+        try {
+            arm_sweep();
+        } catch (const std::exception& e) {
+            // The next accept under pressure tries again.
+            spdlog::error("http: timing idle connections: {}", e.what());
+        }
+    }
+}
+
+void http_server_state::received(http_session& session) noexcept {
+    connection_slot& slot = session.slot();
+    if (slot.idle) {
+        idle_.erase(slot.idle_position);
+        slot.idle = false;
+    }
+}
+
+void http_server_state::release(http_session& session) noexcept {
+    received(session);
+    connection_slot& slot = session.slot();
+    if (!slot.counted) {
+        return;
+    }
+    slot.counted = false;
+    --open_;
+    restricted_open_ -= slot.restricted ? 1 : 0;
+    if (const auto it = peers_.find(slot.peer); it != peers_.end() && --it->second == 0) {
+        peers_.erase(it);
+    }
+}
+
+void http_server_state::forget(http_session& session) noexcept {
+    release(session);
+    sessions_.erase(session.slot().id);
+}
+
+void http_server_state::arm_sweep() {
+    if (sweep_armed_ || stopped_ || !under_pressure() || idle_.empty()) {
+        return;
+    }
+    sweep_armed_ = true;
+    sweep_timer_.expires_at(idle_.front()->slot().idle_since + options_.header_timeout);
+    sweep_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+        self->sweep_armed_ = false;
+        if (ec || self->stopped_) {
+            return;
+        }
+        try {
+            self->sweep();
+        } catch (const std::exception& e) {
+            spdlog::error("http: closing overdue idle connections: {}", e.what());
+        }
+    });
+}
+
+void http_server_state::sweep() {
+    const auto now = std::chrono::steady_clock::now();
+    // idle_ is ordered by idle_since, so the overdue ones are at its front.
+    while (under_pressure() && !idle_.empty() &&
+           idle_.front()->slot().idle_since + options_.header_timeout <= now) {
+        evict(*idle_.front(), "it sent no complete request within header_timeout under pressure");
+    }
+    arm_sweep();
+}
+
+void http_server_state::park(tcp::socket socket) {
+    if (parked_.size() >= max_parked_) {
+        // Not the oldest parked one: that would turn the park into a ring that an attacker
+        // with more connections than it holds rotates as fast as it can reconnect.
+        error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    // Spread over [park_time/2, park_time) by arrival, in 64 steps.
+    const auto half = options_.park_time / 2;
+    const auto spread = half * static_cast<std::int64_t>(parked_total_++ % 64) / 64;
+    parked_.push_back({std::move(socket), std::chrono::steady_clock::now() + half + spread});
+    arm_park_timer();
+}
+
+void http_server_state::arm_park_timer() {
+    if (park_armed_ || stopped_ || parked_.empty()) {
+        return;
+    }
+    park_armed_ = true;
+    // Expiries are not in list order (spread), so a coarse tick walks the whole park.
+    const auto tick = std::clamp<std::chrono::milliseconds>(
+        options_.park_time / 8, std::chrono::milliseconds{10}, std::chrono::seconds{1});
+    park_timer_.expires_after(tick);
+    park_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+        self->park_armed_ = false;
+        if (ec || self->stopped_) {
+            return;
+        }
+        try {
+            self->release_parked(std::chrono::steady_clock::now());
+            self->arm_park_timer();
+        } catch (const std::exception& e) {
+            spdlog::error("http: timing parked connections: {}", e.what());
+        }
+    });
+}
+
+void http_server_state::release_parked(std::chrono::steady_clock::time_point now) {
+    for (auto it = parked_.begin(); it != parked_.end();) {
+        if (it->until <= now) {
+            error_code ignored;
+            it->socket.close(ignored);
+            it = parked_.erase(it);
+        } else {
+            ++it;
+        }
     }
 }
 
@@ -408,7 +719,8 @@ void http_session::do_read() {
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(options.header_limit, std::numeric_limits<std::uint32_t>::max())));
     // One deadline for the whole request, however slowly it trickles in.
-    stream_.expires_after(options.idle_timeout);
+    server_->waiting(*this);
+    stream_.expires_after(server_->request_deadline());
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](const error_code& ec, std::size_t) {
                                 self->guarded([&] { self->on_header(ec); });
@@ -486,6 +798,7 @@ void http_session::on_read_error(const error_code& ec) {
 }
 
 void http_session::handle_request() {
+    server_->received(*this);
     auto& message = parser_->get();
     http_request request;
     request.method = std::string{message.method_string()};
@@ -514,6 +827,15 @@ void http_session::handle_request() {
         response.headers.emplace_back("Allow", "GET, HEAD, POST, DELETE");
         response.body = "method not allowed\n";
         answer(std::move(response), version, keep_alive, head);
+        return;
+    }
+    if (slot_.restricted && !server_->reserved(request.path)) {
+        // A reserved slot: only what must keep working under attack is served on it.
+        http_response response;
+        response.status = 503;
+        response.headers.emplace_back("Retry-After", "1");
+        response.body = "server busy: too many connections\n";
+        answer(std::move(response), version, false, head);
         return;
     }
     const auto h = server_->find(request.path);
@@ -630,6 +952,7 @@ void http_session::on_write(const error_code& ec) {
     if (close_after_write_) {
         shutdown_send();
         if (linger_after_write_) {
+            server_->waiting(*this); // only waiting for the client to go: may be closed for room
             stream_.expires_after(std::min(server_->options().idle_timeout, max_linger));
             buffer_.clear();
             do_drain();
@@ -660,7 +983,7 @@ void http_session::do_drain() {
 } // namespace detail
 
 http_server::http_server(asio::io_context& io, http_server_options options)
-    : state_(std::make_shared<detail::http_server_state>(io, options)) {}
+    : state_(std::make_shared<detail::http_server_state>(io, std::move(options))) {}
 
 http_server::~http_server() {
     state_->stop();

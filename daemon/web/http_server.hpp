@@ -62,8 +62,49 @@ struct http_server_options {
     // connection to send its next one, and for writing one response. A client that is slower
     // (slowloris) is disconnected.
     std::chrono::milliseconds idle_timeout{std::chrono::seconds{30}};
-    // Connections beyond this many are closed as soon as they are accepted.
+
+    // Connection limits, so that nobody who can connect locks the door (issue 19).
+    //
+    // A connection is *idle* from the moment the server waits for a request on it (after
+    // accept, and between keep-alive requests) until that request has fully arrived, and while
+    // it lingers after an error response. Idle connections are the ones that can be closed to
+    // make room; a connection whose request is being handled or answered never is.
+    //
+    // At most max_connections are served. A new connection beyond max_connections -
+    // reserved_connections closes the oldest idle connection that does not hold a reserved
+    // slot; when there is none it takes one of the reserved_connections slots, and when those
+    // are taken too, the oldest idle connection of any kind; with no idle connection at all it
+    // is parked.
     std::size_t max_connections = 1024;
+    // Per client address (an IPv4 address; an IPv6 /64 prefix, what one subscriber gets): a
+    // new connection from an address that has this many open is parked (see below). Behind a
+    // reverse proxy every client shares the proxy's address: let the proxy limit its clients.
+    std::size_t max_connections_per_address = 128;
+    // Slots kept for reserved_paths: a connection that got one serves only those paths
+    // (others get 503 with Retry-After and the connection is closed). Must be smaller than
+    // max_connections.
+    std::size_t reserved_connections = 64;
+    // Exact paths, or prefixes when ending in '/' (as for route()). The defaults keep
+    // Prometheus scrapes, liveness checks and job heartbeats answered when every other slot
+    // is busy.
+    std::vector<std::string> reserved_paths{"/metrics", "/-/healthy", "/api/v1/heartbeat/"};
+    // Under pressure, that is while at least pressure_connections are open, a connection may
+    // be idle for at most header_timeout (instead of idle_timeout): the server closes,
+    // oldest first, every connection that has waited longer for its request, and new waits
+    // get that deadline. Slow and silent clients then give their slots back within seconds.
+    std::size_t pressure_connections = 512;
+    std::chrono::milliseconds header_timeout{std::chrono::seconds{5}};
+    // A connection the limits leave no room for is not closed at once but *parked*: held
+    // unread, costing one descriptor and no work, for park_time/2 to park_time (spread, so
+    // that a burst parked together is not let go together). Closing at once would let a
+    // client that reopens every closed connection refill the kernel's accept queue (4096 at
+    // most) as fast as the server drains it; the kernel then drops every other client's SYN,
+    // which is retried only after a second. At most max_parked_connections are parked, and at
+    // most a quarter of the open-file limit (read at listen()); beyond that a connection is
+    // closed at once. 0 parks nothing.
+    std::size_t max_parked_connections = 16384;
+    std::chrono::milliseconds park_time{std::chrono::seconds{60}};
+
     // Larger request bodies get 413; larger request headers get 431. Both close the connection.
     std::size_t body_limit = std::size_t{1} << 20;
     std::size_t header_limit = std::size_t{16} << 10;
@@ -113,7 +154,8 @@ public:
     // returns. Final (listen fails afterwards) and idempotent.
     void stop();
 
-    // Open connections, including ones being closed gracefully.
+    // Open connections being served, including ones being closed gracefully; parked ones
+    // are not counted.
     std::size_t connections() const;
 
 private:

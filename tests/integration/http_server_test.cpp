@@ -30,6 +30,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -234,7 +235,10 @@ private:
 // A blocking-connect, deadline-bounded raw TCP client with its own io_context.
 class raw_client {
 public:
-    explicit raw_client(std::uint16_t port) {
+    // `from` picks the client's address: all of 127.0.0.0/8 is loopback.
+    explicit raw_client(std::uint16_t port, std::string_view from = "127.0.0.1") {
+        socket_.open(tcp::v4());
+        socket_.bind(tcp::endpoint{asio::ip::make_address_v4(std::string{from}), 0});
         socket_.connect(tcp::endpoint{asio::ip::address_v4::loopback(), port});
     }
 
@@ -344,6 +348,20 @@ private:
     beast::flat_buffer buffer_;
     std::array<char, 4096> chunk_{};
 };
+
+// Evaluates `done` on the server's thread until it holds; waits on the server's events
+// (each call is a round trip through its loop), bounded by network_timeout.
+template <class Done>
+bool eventually_on(running_server& s, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + network_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (s.call([&] { return done(); })) {
+            return true;
+        }
+        std::this_thread::yield();
+    }
+    return false;
+}
 
 std::string simple_get(std::string_view target, std::string_view extra = {}) {
     return "GET " + std::string{target} + " HTTP/1.1\r\nHost: test\r\n" + std::string{extra} +
@@ -768,11 +786,18 @@ TEST_CASE("the idle deadline disconnects slow and silent clients") {
     CHECK(s.stop_and_wait());
 }
 
-TEST_CASE("connections beyond max_connections are closed at once") {
+TEST_CASE("when full, a new connection closes the oldest idle one and never a busy one") {
     pantau::http_server_options options;
     options.max_connections = 2;
+    options.reserved_connections = 0;
+    options.park_time = 300ms;
     running_server s{options};
     s.server().route("/", [](const http_request&, http_response& res) { res.body = "ok"; });
+    std::vector<pantau::http_server::responder> held;
+    s.server().route_async("/hold",
+                           [&held](const http_request&, pantau::http_server::responder respond) {
+                               held.push_back(std::move(respond));
+                           });
     s.start();
 
     raw_client a{s.port()};
@@ -783,13 +808,163 @@ TEST_CASE("connections beyond max_connections are closed at once") {
     }
     CHECK(s.call([&] { return s.server().connections(); }) == 2);
 
-    raw_client refused{s.port()};
-    CHECK(refused.wait_closed());
-
-    REQUIRE_FALSE(a.send(simple_get("/")));
-    const auto again = a.read_response();
+    // Both idle (kept alive, waiting for a next request): the oldest, a, makes room.
+    raw_client c{s.port()};
+    REQUIRE_FALSE(c.send(simple_get("/")));
+    const auto served = c.read_response();
+    REQUIRE(served);
+    CHECK(served->body() == "ok");
+    CHECK(a.wait_closed());
+    REQUIRE_FALSE(b.send(simple_get("/")));
+    const auto again = b.read_response();
     REQUIRE(again);
     CHECK(again->body() == "ok");
+
+    // Both busy (their requests are being handled): a newcomer is parked, unanswered, then
+    // closed.
+    REQUIRE_FALSE(b.send(simple_get("/hold")));
+    REQUIRE_FALSE(c.send(simple_get("/hold")));
+    REQUIRE(eventually_on(s, [&] { return held.size() == 2; }));
+    raw_client refused{s.port()};
+    REQUIRE_FALSE(refused.send(simple_get("/")));
+    CHECK_FALSE(refused.read_response());
+    CHECK(s.call([&] { return s.server().connections(); }) == 2);
+    s.call([&] {
+        for (auto& respond : held) {
+            http_response res;
+            res.body = "held";
+            respond(std::move(res));
+        }
+        held.clear();
+        return 0;
+    });
+    for (raw_client* kept : {&b, &c}) {
+        const auto r = kept->read_response();
+        REQUIRE(r);
+        CHECK(r->body() == "held");
+    }
+}
+
+TEST_CASE("per-address limit: an address at its limit gets its next connections parked") {
+    pantau::http_server_options options;
+    options.max_connections_per_address = 2;
+    options.park_time = 400ms;
+    running_server s{options};
+    s.server().route("/", [](const http_request&, http_response& res) { res.body = "ok"; });
+    s.start();
+
+    // Two silent connections from 127.0.0.2; the third is held unread, then closed.
+    raw_client h1{s.port(), "127.0.0.2"};
+    raw_client h2{s.port(), "127.0.0.2"};
+    REQUIRE(eventually_on(s, [&] { return s.server().connections() == 2; }));
+    const auto parked_at = std::chrono::steady_clock::now();
+    raw_client h3{s.port(), "127.0.0.2"};
+    REQUIRE_FALSE(h3.send(simple_get("/")));
+    CHECK(h3.wait_closed()); // without an answer: wait_closed discards what arrives...
+    const auto held = std::chrono::steady_clock::now() - parked_at;
+    CHECK(held >= options.park_time / 2);
+    CHECK(held < 3s);
+    CHECK(s.call([&] { return s.server().connections(); }) == 2);
+
+    // ...so ask again on a parked connection and read: no response, only the close.
+    raw_client h4{s.port(), "127.0.0.2"};
+    REQUIRE_FALSE(h4.send(simple_get("/")));
+    CHECK_FALSE(h4.read_response());
+
+    // Another address is not affected by 127.0.0.2's limit, nor are the two it has.
+    raw_client other1{s.port(), "127.0.0.1"};
+    raw_client other2{s.port(), "127.0.0.1"};
+    for (raw_client* c : {&other1, &other2, &h1, &h2}) {
+        REQUIRE_FALSE(c->send(simple_get("/")));
+        const auto r = c->read_response();
+        REQUIRE(r);
+        CHECK(r->body() == "ok");
+    }
+}
+
+TEST_CASE("a reserved slot serves /metrics, heartbeats and /-/healthy, and nothing else") {
+    pantau::http_server_options options;
+    options.max_connections = 4;
+    options.reserved_connections = 2;
+    running_server s{options};
+    for (const char* path : {"/metrics", "/-/healthy", "/api/v1/heartbeat/", "/"}) {
+        s.server().route(
+            path, [](const http_request& req, http_response& res) { res.body = "ok " + req.path; });
+    }
+    std::vector<pantau::http_server::responder> held;
+    s.server().route_async("/hold",
+                           [&held](const http_request&, pantau::http_server::responder respond) {
+                               held.push_back(std::move(respond));
+                           });
+    s.start();
+
+    // Every ordinary slot busy.
+    raw_client busy1{s.port()};
+    raw_client busy2{s.port()};
+    REQUIRE_FALSE(busy1.send(simple_get("/hold")));
+    REQUIRE_FALSE(busy2.send(simple_get("/hold")));
+    REQUIRE(eventually_on(s, [&] { return held.size() == 2; }));
+
+    raw_client page{s.port()};
+    REQUIRE_FALSE(page.send(simple_get("/")));
+    const auto refused = page.read_response();
+    REQUIRE(refused);
+    CHECK(refused->result_int() == 503);
+    CHECK(refused->at("Retry-After") == "1");
+    CHECK(page.wait_closed());
+
+    raw_client scrape{s.port()};
+    REQUIRE_FALSE(scrape.send(simple_get("/metrics") + simple_get("/-/healthy")));
+    for (const char* want : {"ok /metrics", "ok /-/healthy"}) {
+        const auto r = scrape.read_response();
+        REQUIRE(r);
+        CHECK(r->result_int() == 200);
+        CHECK(r->body() == want);
+    }
+    raw_client beat{s.port()};
+    REQUIRE_FALSE(beat.send("POST /api/v1/heartbeat/svc/job HTTP/1.1\r\nHost: t\r\n"
+                            "Content-Length: 0\r\n\r\n"));
+    const auto b = beat.read_response();
+    REQUIRE(b);
+    CHECK(b->body() == "ok /api/v1/heartbeat/svc/job");
+    s.call([&] {
+        held.clear(); // dropping the responders closes those connections unanswered
+        return 0;
+    });
+}
+
+TEST_CASE("under pressure, a connection that sends no complete request gets header_timeout") {
+    pantau::http_server_options options;
+    options.pressure_connections = 2;
+    options.header_timeout = 300ms;
+    options.idle_timeout = 30s;
+    running_server s{options};
+    s.server().route("/", [](const http_request&, http_response& res) { res.body = "ok"; });
+    s.start();
+
+    // Alone, a silent connection keeps its idle_timeout.
+    raw_client silent{s.port()};
+    CHECK_FALSE(silent.wait_closed(3 * options.header_timeout));
+
+    // A second connection means pressure: the first has waited longer than header_timeout
+    // and is closed at once; the second, half a request, gets header_timeout from its start.
+    const auto start = std::chrono::steady_clock::now();
+    raw_client slow{s.port()};
+    REQUIRE_FALSE(slow.send("GET / HTTP/1.1\r\nHost: t\r\n"));
+    CHECK(silent.wait_closed(2s));
+    CHECK(std::chrono::steady_clock::now() - start < options.header_timeout);
+    CHECK(slow.wait_closed(2s));
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(elapsed >= options.header_timeout);
+    CHECK(elapsed < 2s);
+
+    // Without pressure again, a client is served as always.
+    REQUIRE(eventually_on(s, [&] { return s.server().connections() == 0; }));
+    raw_client fine{s.port()};
+    REQUIRE_FALSE(fine.send(simple_get("/")));
+    const auto r = fine.read_response();
+    REQUIRE(r);
+    CHECK(r->body() == "ok");
 }
 
 TEST_CASE("stop() closes open connections and leaves the io_context without work") {
