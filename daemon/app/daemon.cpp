@@ -15,6 +15,7 @@
 
 #include "config/config.hpp"
 #include "io/curl_multi.hpp"
+#include "ledger/ledger_lock.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "probes/probe.hpp"
 #include "runtime/monitor.hpp"
@@ -69,8 +70,7 @@ public:
         , config_(std::move(initial))
         , curl_(io_)
         , monitor_(io_, curl_, std::random_device{}())
-        , recorder_(
-              io_, [this](std::string& error) { return open_sqlite_ledger(config_.ledger, error); })
+        , recorder_(io_, [this](std::string& error) { return open_ledger(error); })
         , notifier_(io_, curl_, recorder_, std::random_device{}())
         , metrics_(monitor_)
         , probe_endpoint_(probe_ctx_, config_)
@@ -82,6 +82,24 @@ public:
         if (std::string err = notifier_.apply(config_); !err.empty()) {
             spdlog::critical("{}", err);
             return 2;
+        }
+        // Nothing is written to the ledger before the listen socket is bound and the ledger's
+        // lock is held: a start that fails (port taken, a second daemon) leaves no events.
+        const std::string listen = options_.listen_override.value_or(config_.listen);
+        if (auto ec = server_.listen(listen)) {
+            spdlog::critical("cannot listen on {}: {}", listen, ec.message());
+            return 1;
+        }
+        ledger_lock::error lock_error;
+        lock_ = ledger_lock::acquire(config_.ledger, lock_error);
+        if (!lock_) {
+            if (lock_error.kind == ledger_lock::failure::held) {
+                spdlog::critical("{}", lock_error.message);
+                return 1;
+            }
+            // A missing folder or a read-only disk: the ledger is unwritable for now; the
+            // recorder keeps events and retries (taking the lock first).
+            spdlog::error("{}", lock_error.message);
         }
         recorder_.set_outage_observer(&notifier_);
         recorder_.start(std::chrono::system_clock::now());
@@ -103,11 +121,6 @@ public:
         metrics_.add_collectable(make_notifier_collector(notifier_, monitor_));
         metrics_.add_collectable(make_objective_collector(config_));
         add_routes();
-        const std::string listen = options_.listen_override.value_or(config_.listen);
-        if (auto ec = server_.listen(listen)) {
-            spdlog::critical("cannot listen on {}: {}", listen, ec.message());
-            return 1;
-        }
         const auto ep = server_.local_endpoint();
         const std::string host =
             ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
@@ -137,6 +150,20 @@ public:
     }
 
 private:
+    // The recorder's way to the ledger: the lock first (once held, for the process's life),
+    // then the file.
+    std::unique_ptr<ledger> open_ledger(std::string& error) {
+        if (!lock_) {
+            ledger_lock::error lock_error;
+            lock_ = ledger_lock::acquire(config_.ledger, lock_error);
+            if (!lock_) {
+                error = lock_error.message;
+                return nullptr;
+            }
+        }
+        return open_sqlite_ledger(config_.ledger, error);
+    }
+
     // Least privilege: the packaged unit runs as the `pantau` user and nothing needs root.
     // Root still works (the demo, tests), but is said once and exported, so that a dashboard
     // or an alert notices a deployment that runs with more than it needs.
@@ -273,6 +300,7 @@ private:
 
     const daemon_options& options_;
     config config_;
+    std::optional<ledger_lock> lock_; // held from before the first ledger write until exit
     boost::asio::io_context io_{1};
     curl_multi curl_;
     monitor monitor_;
