@@ -76,8 +76,8 @@ std::string beat_url(const std::string& base) {
 
 } // namespace
 
-TEST_CASE("heartbeat: the API and `pantau probe heartbeat` report in; a heartbeat brings the "
-          "check up") {
+TEST_CASE("heartbeat: the API and `pantau probe heartbeat` report in, and a heartbeat brings "
+          "the check up") {
     // Lateness, recovery and restarts are covered with a manual clock in
     // tests/unit/runtime_test.cpp; this is the HTTP API and the CLI end to end.
     temp_dir dir;
