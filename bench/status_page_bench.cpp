@@ -22,8 +22,10 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/outage_book.hpp"
 #include "io/curl_multi.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "runtime/asio_time_source.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/recorder.hpp"
 #include "web/status_data.hpp"
@@ -142,14 +144,16 @@ int main(int argc, char** argv) {
     }
 
     boost::asio::io_context io;
+    pantau::asio_time_source time(io);
     pantau::curl_multi curl(io);
-    pantau::monitor m(io, curl, 1);
+    pantau::monitor m(io, curl, time, 1);
     m.apply(cfg);
     pantau::recorder rec(
-        io, [&](std::string& error) { return pantau::open_sqlite_ledger(ledger_path, error); });
+        time, [&](std::string& error) { return pantau::open_sqlite_ledger(ledger_path, error); });
     rec.start(now);
+    const pantau::outage_book book; // every seeded outage is closed
 
-    auto history = std::make_shared<pantau::status_history>(io, rec);
+    auto history = std::make_shared<pantau::status_history>(time, rec);
     // The backfill: a few hours per loop turn; report the longest turn.
     {
         const auto t0 = clock_type::now();
@@ -186,7 +190,7 @@ int main(int argc, char** argv) {
     }
     pantau::status_view view;
     const auto [build_ms, build_max] =
-        time_it(20, [&] { view = pantau::build_status_view(m, rec, cfg, *history, now + 2h); });
+        time_it(20, [&] { view = pantau::build_status_view(m, book, cfg, *history, now + 2h); });
     std::printf("build view: median %.1f ms, max %.1f ms\n", build_ms, build_max);
     std::string html;
     const auto [render_ms, render_max] =

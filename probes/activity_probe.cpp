@@ -44,6 +44,7 @@ class activity_probe final : public probe {
 public:
     activity_probe(probe_context& ctx, activity_check spec)
         : io_(ctx.io)
+        , ctx_(ctx)
         , spec_(std::move(spec))
         , tracker_(rule_of(spec_))
         , fetch_(make_http_probe(ctx, spec_.http, [this](probe_result& r, std::string_view body) {
@@ -55,7 +56,7 @@ public:
     activity_probe& operator=(const activity_probe&) = delete;
 
     void async_run(std::chrono::milliseconds timeout, probe_handler done) override {
-        started_ = std::chrono::system_clock::now();
+        started_ = ctx_.wall_now();
         if (!tracker_.applies(started_)) {
             tracker_.idle();
             probe_result r;
@@ -89,6 +90,7 @@ private:
     }
 
     boost::asio::io_context& io_;
+    const probe_context& ctx_; // outlives the probe
     activity_check spec_;
     activity_tracker tracker_;
     std::unique_ptr<probe> fetch_;

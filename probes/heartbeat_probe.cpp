@@ -32,18 +32,19 @@ class heartbeat_probe final : public probe {
 public:
     heartbeat_probe(probe_context& ctx, const heartbeat_check& spec, std::string key)
         : io_(ctx.io)
+        , ctx_(ctx)
         , board_(ctx.heartbeats)
         , rule_{spec.expect_every, spec.grace}
         , key_(std::move(key))
-        , watching_since_(std::chrono::system_clock::now()) {}
+        , watching_since_(ctx.wall_now()) {}
 
     ~heartbeat_probe() override { cancel(); }
     heartbeat_probe(const heartbeat_probe&) = delete;
     heartbeat_probe& operator=(const heartbeat_probe&) = delete;
 
     void async_run(std::chrono::milliseconds /*timeout*/, probe_handler done) override {
-        const heartbeat_verdict v = judge_heartbeat(rule_, board_->last(key_), watching_since_,
-                                                    std::chrono::system_clock::now());
+        const heartbeat_verdict v =
+            judge_heartbeat(rule_, board_->last(key_), watching_since_, ctx_.wall_now());
         probe_result r;
         r.status = v.status;
         r.reason = v.reason;
@@ -56,6 +57,7 @@ public:
 
 private:
     boost::asio::io_context& io_;
+    const probe_context& ctx_; // outlives the probe
     std::shared_ptr<heartbeat_board> board_;
     heartbeat_rule rule_;
     std::string key_;

@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "core/probe_result.hpp"
+#include "core/time_source.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -53,6 +54,13 @@ struct probe_context {
     std::shared_ptr<host_cache> hosts;
     // Heartbeats received, by check key; created on first use.
     std::shared_ptr<heartbeat_board> heartbeats;
+    // The clock of probes that judge by wall time (heartbeat lateness, activity windows and
+    // service hours); null: the system clock (one-off probes of the CLI).
+    const time_source* clock = nullptr;
+
+    wall_time wall_now() const {
+        return clock != nullptr ? clock->wall_now() : std::chrono::system_clock::now();
+    }
 };
 
 // Makes the probe for a check's configuration. `key` ("agency/service/check") names the

@@ -2,7 +2,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 #include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
@@ -18,9 +17,8 @@
 #include "ledger/ledger_lock.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "probes/probe.hpp"
-#include "runtime/monitor.hpp"
-#include "runtime/notifier.hpp"
-#include "runtime/recorder.hpp"
+#include "runtime/asio_time_source.hpp"
+#include "runtime/watch_runtime.hpp"
 #include "web/api.hpp"
 #include "web/http_server.hpp"
 #include "web/metrics.hpp"
@@ -32,13 +30,16 @@ namespace pantau {
 
 namespace {
 
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
+double unix_seconds(wall_time t) {
+    return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-// Once the monitor and the notifier have taken what they need of the checks (the monitor
-// keeps each check's settings, the escalator its depends_on), the daemon's own copy of the
+std::chrono::milliseconds::rep ms_between(mono_time from, mono_time to) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+// Once the monitor and the coordinator have taken what they need of the checks (the monitor
+// keeps each check's settings, the outage book their depends_on), the daemon's own copy of the
 // configuration keeps services, calendars, channels and the rest but not the checks:
 // 100,000 checks would otherwise be held twice (about 100 MB).
 void drop_checks(config& cfg) {
@@ -63,26 +64,35 @@ void fit_to_descriptor_limit(config& cfg) {
     }
 }
 
+// Owns the event loop, the clock and the runtime (runtime/watch_runtime.hpp), and puts the
+// HTTP server, metrics and signal handling around them.
 class daemon_app {
 public:
-    daemon_app(const daemon_options& options, config initial)
+    explicit daemon_app(const daemon_options& options)
         : options_(options)
-        , config_(std::move(initial))
         , curl_(io_)
-        , monitor_(io_, curl_, std::random_device{}())
-        , recorder_(io_, [this](std::string& error) { return open_ledger(error); })
-        , notifier_(io_, curl_, recorder_, std::random_device{}())
-        , metrics_(monitor_)
+        , runtime_(
+              io_, curl_, clock_, [this](std::string& error) { return open_ledger(error); },
+              watch_options{std::random_device{}()})
+        , metrics_(runtime_.monitor())
         , probe_endpoint_(probe_ctx_, config_)
         , server_(io_)
         , signals_(io_, SIGINT, SIGTERM, SIGHUP)
-        , deadline_(io_) {}
+        , deadline_(clock_.make_timer()) {
+        probe_ctx_.clock = &clock_;
+    }
 
     int run() {
-        if (std::string err = notifier_.apply(config_); !err.empty()) {
-            spdlog::critical("{}", err);
+        const mono_time loading = clock_.mono_now();
+        auto loaded = load_config_file(options_.config_path);
+        if (auto* err = std::get_if<config_error>(&loaded)) {
+            spdlog::critical("{}", err->to_string());
             return 2;
         }
+        config_ = std::move(std::get<config>(loaded));
+        fit_to_descriptor_limit(config_);
+        // Start-up time is a goal (issue #7): say where it goes.
+        spdlog::info("configuration loaded in {} ms", ms_between(loading, clock_.mono_now()));
         // Nothing is written to the ledger before the listen socket is bound and the ledger's
         // lock is held: a start that fails (port taken, a second daemon) leaves no events.
         const std::string listen = options_.listen_override.value_or(config_.listen);
@@ -101,24 +111,21 @@ public:
             // recorder keeps events and retries (taking the lock first).
             spdlog::error("{}", lock_error.message);
         }
-        recorder_.set_outage_observer(&notifier_);
-        recorder_.start(std::chrono::system_clock::now());
-        monitor_.set_listener(&recorder_);
-        monitor_.add_listener(&notifier_);
-        const auto applying = std::chrono::steady_clock::now();
-        monitor_.apply(config_);
-        drop_checks(config_);
-        spdlog::info("{} checks set up in {} ms", monitor_.check_count(),
-                     std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - applying)
-                         .count());
-        for (const ledger_event& e : recorder_.last_heartbeats()) {
-            monitor_.push(e.agency + "/" + e.service + "/" + e.check, e.at);
+        const mono_time applying = clock_.mono_now();
+        if (std::string err = runtime_.start(config_); !err.empty()) {
+            spdlog::critical("{}", err);
+            return 2;
         }
-        metrics_.set_reload_result(true, unix_now());
+        monitor& mon = runtime_.monitor();
+        drop_checks(config_);
+        spdlog::info("{} checks set up in {} ms", mon.check_count(),
+                     ms_between(applying, clock_.mono_now()));
+        metrics_.set_reload_result(true, unix_seconds(clock_.wall_now()));
         note_privileges();
-        metrics_.add_collectable(make_recorder_collector(recorder_, monitor_));
-        metrics_.add_collectable(make_notifier_collector(notifier_, monitor_));
+        metrics_.add_collectable(
+            make_recorder_collector(runtime_.recorder(), runtime_.coordinator().book(), mon));
+        metrics_.add_collectable(
+            make_notifier_collector(runtime_.notifier(), runtime_.coordinator().book(), mon));
         metrics_.add_collectable(make_objective_collector(config_));
         add_routes();
         const auto ep = server_.local_endpoint();
@@ -127,22 +134,17 @@ public:
         base_url_ = "http://" + host + ":" + std::to_string(ep.port());
         spdlog::info("pantau {} watching {} checks of {} services; listening on {} "
                      "(status page /, metrics /metrics)",
-                     PANTAU_VERSION, monitor_.check_count(), monitor_.services().size(), base_url_);
+                     PANTAU_VERSION, mon.check_count(), mon.services().size(), base_url_);
         if (options_.on_listening) {
             options_.on_listening(base_url_);
         }
         wait_signal();
         if (options_.run_for) {
-            deadline_.expires_after(*options_.run_for);
-            deadline_.async_wait([this](const boost::system::error_code& ec) {
-                if (!ec) {
-                    spdlog::info("run time elapsed; stopping");
-                    shutdown();
-                }
+            deadline_->async_wait_until(clock_.mono_now() + *options_.run_for, [this] {
+                spdlog::info("run time elapsed; stopping");
+                shutdown();
             });
         }
-        monitor_.start();
-        notifier_.start();
         ready_ = true;
         io_.run();
         spdlog::info("pantau stopped");
@@ -199,13 +201,11 @@ private:
 
     void shutdown() {
         ready_ = false;
-        monitor_.stop();
-        notifier_.stop();
+        runtime_.stop();
         probe_endpoint_.stop();
-        recorder_.stop(std::chrono::system_clock::now());
         server_.stop();
         signals_.cancel();
-        deadline_.cancel();
+        deadline_->cancel();
         // Anything left (curl timers of abandoned transfers) must not keep us alive.
         io_.stop();
     }
@@ -217,8 +217,8 @@ private:
             std::string msg = err->to_string();
             spdlog::error("reload ({}) rejected, keeping the running configuration: {}", trigger,
                           msg);
-            metrics_.set_reload_result(false, unix_now());
-            recorder_.config_reloaded(std::chrono::system_clock::now(), false, msg);
+            metrics_.set_reload_result(false, unix_seconds(clock_.wall_now()));
+            runtime_.recorder().config_reloaded(clock_.wall_now(), false, msg);
             return msg;
         }
         config next = std::move(std::get<config>(loaded));
@@ -230,21 +230,21 @@ private:
         if (next.listen != config_.listen && !options_.listen_override) {
             spdlog::warn("reload: listen changed to {}; restart to apply it", next.listen);
         }
-        if (std::string err = notifier_.apply(next); !err.empty()) {
+        if (std::string err = runtime_.reload(next); !err.empty()) {
             spdlog::error("reload ({}) rejected, keeping the running configuration: {}", trigger,
                           err);
-            metrics_.set_reload_result(false, unix_now());
-            recorder_.config_reloaded(std::chrono::system_clock::now(), false, err);
+            metrics_.set_reload_result(false, unix_seconds(clock_.wall_now()));
+            runtime_.recorder().config_reloaded(clock_.wall_now(), false, err);
             return err;
         }
-        monitor_.apply(next);
         drop_checks(next);
         config_ = std::move(next);
-        metrics_.set_reload_result(true, unix_now());
-        recorder_.config_reloaded(std::chrono::system_clock::now(), true,
-                                  std::to_string(monitor_.check_count()) + " checks");
+        const monitor& mon = runtime_.monitor();
+        metrics_.set_reload_result(true, unix_seconds(clock_.wall_now()));
+        runtime_.recorder().config_reloaded(clock_.wall_now(), true,
+                                            std::to_string(mon.check_count()) + " checks");
         spdlog::info("configuration reloaded ({}): {} checks of {} services", trigger,
-                     monitor_.check_count(), monitor_.services().size());
+                     mon.check_count(), mon.services().size());
         return {};
     }
 
@@ -287,31 +287,33 @@ private:
             }
             res.body = "reloaded\n";
         });
-        add_outage_routes(server_, recorder_, config_);
-        add_maintenance_routes(server_, notifier_, config_);
-        add_heartbeat_routes(server_, monitor_, recorder_, config_);
+        coordinator& flow = runtime_.coordinator();
+        add_outage_routes(server_, flow, runtime_.recorder(), config_, clock_);
+        add_maintenance_routes(server_, flow, config_, clock_);
+        add_heartbeat_routes(server_, runtime_.monitor(), runtime_.recorder(), config_, clock_);
         server_.route_async("/probe",
                             [this](const http_request& req, const http_server::responder& respond) {
                                 probe_endpoint_.handle(req, respond);
                             });
-        add_service_routes(server_, monitor_, recorder_, config_);
-        add_status_routes(io_, server_, monitor_, recorder_, config_, notifier_.policy().windows());
+        add_service_routes(server_, runtime_.monitor(), flow.book(), config_);
+        add_status_routes(clock_, server_, runtime_.monitor(), runtime_.recorder(), flow.book(),
+                          config_);
     }
 
     const daemon_options& options_;
     config config_;
     std::optional<ledger_lock> lock_; // held from before the first ledger write until exit
     boost::asio::io_context io_{1};
+    // Every time read of the daemon and its runtime goes through this one source.
+    asio_time_source clock_{io_};
     curl_multi curl_;
-    monitor monitor_;
-    recorder recorder_;
-    notifier notifier_;
+    watch_runtime runtime_;
     metrics_endpoint metrics_;
     probe_context probe_ctx_{io_, curl_};
     probe_endpoint probe_endpoint_;
     http_server server_;
     boost::asio::signal_set signals_;
-    boost::asio::steady_timer deadline_;
+    std::unique_ptr<timer> deadline_;
     std::string base_url_;
     bool ready_ = false;
 };
@@ -319,20 +321,7 @@ private:
 } // namespace
 
 int run_daemon(const daemon_options& options) {
-    const auto started = std::chrono::steady_clock::now();
-    auto loaded = load_config_file(options.config_path);
-    if (auto* err = std::get_if<config_error>(&loaded)) {
-        spdlog::critical("{}", err->to_string());
-        return 2;
-    }
-    auto& cfg = std::get<config>(loaded);
-    fit_to_descriptor_limit(cfg);
-    // Start-up time is a goal (issue #7): say where it goes.
-    spdlog::info("configuration loaded in {} ms",
-                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - started)
-                     .count());
-    daemon_app app(options, std::move(cfg));
+    daemon_app app(options);
     return app.run();
 }
 

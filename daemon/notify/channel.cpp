@@ -245,16 +245,6 @@ std::unique_ptr<channel> make_alertmanager(curl_multi& curl, const channel_confi
 
 } // namespace
 
-const char* to_string(notification_kind k) {
-    switch (k) {
-    case notification_kind::firing: return "firing";
-    case notification_kind::reminder: return "reminder";
-    case notification_kind::resolved: return "resolved";
-    case notification_kind::flapping: return "flapping";
-    }
-    return "firing";
-}
-
 std::unique_ptr<channel> make_channel(curl_multi& curl, const channel_config& config,
                                       std::string& error) {
     error.clear();

@@ -13,42 +13,12 @@
 #include <optional>
 #include <string>
 
+#include "core/notification.hpp"
+
 namespace pantau {
 
 class curl_multi;
 struct channel_config;
-
-using wall_time = std::chrono::system_clock::time_point;
-
-enum class notification_kind {
-    firing,   // an escalation level was reached
-    reminder, // the level's repeat interval passed and the outage is still open
-    resolved, // the service recovered
-    flapping, // a check keeps changing state; said once instead of on every change
-};
-
-// What happened, as the message says it. Plain data, filled in by the escalation owner.
-struct notification {
-    // Stable across retries and restarts (e.g. "outage-42/level-1/firing"): receivers use
-    // it to drop duplicates. Printable ASCII without spaces; other bytes are dropped when
-    // it is sent as a header.
-    std::string idempotency_key;
-    std::int64_t outage_id = 0;
-    std::string agency;                      // id from the configuration, e.g. "dukcapil"
-    std::string agency_name;                 // display name
-    std::string service;                     // id, e.g. "akta-online"
-    std::string service_name;                // display name
-    std::string check;                       // id of the failing check
-    std::string reason;                      // what the check saw, e.g. "http 503"
-    wall_time since{};                       // outage start
-    std::chrono::minutes utc_offset{7 * 60}; // of the city's time zone, for times people read
-    int level = 0;                           // escalation level reached, 1 for the first
-    notification_kind kind = notification_kind::firing;
-    std::string link; // status page or outage URL; may be empty
-};
-
-// "firing", "reminder", "resolved", "flapping".
-const char* to_string(notification_kind k);
 
 // The outcome of one delivery attempt.
 struct send_result {

@@ -30,11 +30,16 @@ void lag_histogram::observe(double seconds) {
     }
 }
 
-monitor::monitor(boost::asio::io_context& io, curl_multi& curl, std::uint64_t seed)
-    : probe_ctx_{io, curl}
-    , timer_(io)
-    , schedule_(mono_clock::now(), 4096)
-    , rng_(static_cast<std::minstd_rand::result_type>(seed)) {}
+monitor::monitor(boost::asio::io_context& io, curl_multi& curl, time_source& clock,
+                 std::uint64_t seed, probe_maker make)
+    : clock_(clock)
+    , probe_ctx_{io, curl}
+    , make_probe_(std::move(make))
+    , timer_(clock.make_timer())
+    , schedule_(clock.mono_now(), 4096)
+    , rng_(static_cast<std::minstd_rand::result_type>(seed)) {
+    probe_ctx_.clock = &clock_;
+}
 
 monitor::~monitor() {
     try {
@@ -45,8 +50,8 @@ monitor::~monitor() {
 }
 
 void monitor::apply(const config& cfg) {
-    const mono_time now = mono_clock::now();
-    const auto wall = std::chrono::system_clock::now();
+    const mono_time now = clock_.mono_now();
+    const auto wall = clock_.wall_now();
     schedule_.set_max_in_flight(cfg.max_in_flight);
 
     std::unordered_map<std::string, schedule::check_id> seen;
@@ -84,7 +89,7 @@ void monitor::apply(const config& cfg) {
                 c.cfg = cc;
                 if (spec_changed) {
                     c.prober->cancel();
-                    c.prober = make_probe(probe_ctx_, cc.spec, key);
+                    c.prober = make_probe_(probe_ctx_, cc.spec, key);
                     if (c.in_flight) {
                         // Release the abandoned run's slot; re-check now with the new settings.
                         c.in_flight = false;
@@ -102,7 +107,7 @@ void monitor::apply(const config& cfg) {
                                   svc.id,
                                   key,
                                   cc,
-                                  make_probe(probe_ctx_, cc.spec, key),
+                                  make_probe_(probe_ctx_, cc.spec, key),
                                   health_tracker(thresholds_of(cc)),
                                   flap_detector{},
                                   id,
@@ -149,7 +154,7 @@ void monitor::start() {
 
 void monitor::stop() {
     running_ = false;
-    timer_.cancel();
+    timer_->cancel();
     armed_for_.reset();
     for (auto& c : checks_) {
         if (c && c->in_flight) {
@@ -171,18 +176,12 @@ void monitor::arm() {
         return;
     }
     armed_for_ = *next;
-    timer_.expires_at(*next);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) {
-            return; // cancelled or re-armed earlier
-        }
-        on_timer();
-    });
+    timer_->async_wait_until(*next, [this] { on_timer(); });
 }
 
 void monitor::on_timer() {
     armed_for_.reset();
-    const mono_time now = mono_clock::now();
+    const mono_time now = clock_.mono_now();
     due_.clear();
     schedule_.take_due(now, due_);
     for (const schedule::start& s : due_) {
@@ -197,8 +196,8 @@ void monitor::on_timer() {
 }
 
 void monitor::on_result(schedule::check_id id, probe_result result) {
-    const mono_time now = mono_clock::now();
-    const auto wall = std::chrono::system_clock::now();
+    const mono_time now = clock_.mono_now();
+    const auto wall = clock_.wall_now();
     if (id >= checks_.size() || !checks_[id]) {
         return;
     }
@@ -224,8 +223,8 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
             spdlog::info("check {} {} -> {}: {}", c.key, to_string(t->from), to_string(t->to),
                          t->reason);
         }
-        for (monitor_listener* l : listeners_) {
-            l->on_check_change(check_change{c, *t, wall});
+        if (listener_ != nullptr) {
+            listener_->on_check_change(check_change{c, *t, wall});
         }
         update_service(c.service_index, wall);
     }
@@ -241,12 +240,12 @@ void monitor::on_result(schedule::check_id id, probe_result result) {
             spdlog::info("check {} stopped flapping ({:.0f}% state change)", c.key,
                          c.flapping.percent());
         }
-        for (monitor_listener* l : listeners_) {
-            l->on_flapping(c, *flap, wall);
+        if (listener_ != nullptr) {
+            listener_->on_flapping(c, *flap, wall);
         }
     }
-    for (monitor_listener* l : listeners_) {
-        l->on_probe_result(c, wall);
+    if (listener_ != nullptr) {
+        listener_->on_probe_result(c, wall);
     }
     std::optional<std::chrono::nanoseconds> retry;
     if (c.health.deciding()) {
@@ -290,7 +289,7 @@ const check_runtime* monitor::push(const std::string& key,
     check_runtime& c = *checks_[it->second];
     heartbeats_of(probe_ctx_).record(key, at);
     if (running_ && c.health.state() != check_state::up) {
-        schedule_.run_now(c.schedule_id, mono_clock::now());
+        schedule_.run_now(c.schedule_id, clock_.mono_now());
         arm();
     }
     return &c;
@@ -334,8 +333,8 @@ void monitor::update_service(std::size_t index, std::chrono::system_clock::time_
     } else {
         spdlog::info("service {}/{} is {}", s.agency, s.id, to_string(next));
     }
-    for (monitor_listener* l : listeners_) {
-        l->on_service_change(service_change{s, before, next, now});
+    if (listener_ != nullptr) {
+        listener_->on_service_change(service_change{s, before, next, now});
     }
 }
 

@@ -1,12 +1,16 @@
 // The watching loop: schedules every configured check on the event loop, runs its probe,
 // feeds the health state machine and derives service states. One instance per daemon.
+// It tells its one listener (the coordinator, runtime/coordinator.hpp) what changed; it
+// knows nothing of outages, the ledger or notifications.
+//
+// Time: monotonic time from the time_source schedules the checks (its timer is the
+// scheduler's only wait); wall time stamps the changes.
 //
 // Thread-safety: none; everything runs on the io_context's thread, including readers of
 // the state (the HTTP server lives on the same loop).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <chrono>
@@ -25,6 +29,7 @@
 #include "core/health.hpp"
 #include "core/probe_result.hpp"
 #include "core/schedule.hpp"
+#include "core/time_source.hpp"
 #include "probes/probe.hpp"
 
 namespace pantau {
@@ -83,29 +88,31 @@ struct service_change {
     std::chrono::system_clock::time_point at;
 };
 
-// Receives state changes as they happen (for the ledger and notifications).
+// Receives state changes as they happen. For one completed probe the calls come in this
+// order: on_check_change (if the check's state changed), on_service_change (if the
+// service's did), on_flapping (if it started or stopped), on_probe_result (always).
 class monitor_listener {
 public:
     virtual ~monitor_listener() = default;
     virtual void on_check_change(const check_change& c) = 0;
     virtual void on_service_change(const service_change& c) = 0;
-    // Every completed probe, after the state machine has seen it (c.last is the result).
-    virtual void on_probe_result(const check_runtime& c, std::chrono::system_clock::time_point at) {
-        static_cast<void>(c);
-        static_cast<void>(at);
-    }
     // A check started or stopped flapping (c.flapping has the new state and percentage).
     virtual void on_flapping(const check_runtime& c, flap_change change,
-                             std::chrono::system_clock::time_point at) {
-        static_cast<void>(c);
-        static_cast<void>(change);
-        static_cast<void>(at);
-    }
+                             std::chrono::system_clock::time_point at) = 0;
+    // Every completed probe, after the state machine has seen it (c.last is the result).
+    virtual void on_probe_result(const check_runtime& c,
+                                 std::chrono::system_clock::time_point at) = 0;
 };
+
+// Makes the probe of a check (make_probe in production; tests pass scripted probes).
+using probe_maker = std::function<std::unique_ptr<probe>(probe_context&, const check_spec&,
+                                                         const std::string& key)>;
 
 class monitor final {
 public:
-    monitor(boost::asio::io_context& io, curl_multi& curl, std::uint64_t seed);
+    // `clock` and `curl` must outlive the monitor.
+    monitor(boost::asio::io_context& io, curl_multi& curl, time_source& clock, std::uint64_t seed,
+            probe_maker make = make_probe);
     ~monitor();
     monitor(const monitor&) = delete;
     monitor& operator=(const monitor&) = delete;
@@ -125,9 +132,9 @@ public:
     // The heartbeat check of service `service` (ids are unique) named `check`, or nullptr.
     const check_runtime* find_heartbeat(std::string_view service, std::string_view check) const;
 
-    // Listeners are told in the order they were added; set_listener replaces them all.
-    void set_listener(monitor_listener* l) { listeners_.assign(l != nullptr ? 1 : 0, l); }
-    void add_listener(monitor_listener* l) { listeners_.push_back(l); }
+    // The one listener told of every change (nullptr: nobody); it must outlive the monitor
+    // or be replaced first.
+    void set_listener(monitor_listener* l) { listener_ = l; }
 
     const std::vector<std::unique_ptr<check_runtime>>& checks() const { return checks_; }
     const std::vector<service_runtime>& services() const { return services_; }
@@ -146,8 +153,10 @@ private:
     void on_result(schedule::check_id id, probe_result result);
     void update_service(std::size_t index, std::chrono::system_clock::time_point now);
 
+    time_source& clock_;
     probe_context probe_ctx_;
-    boost::asio::steady_timer timer_;
+    probe_maker make_probe_;
+    std::unique_ptr<timer> timer_;
     std::optional<mono_time> armed_for_;
     schedule schedule_;
     std::vector<std::unique_ptr<check_runtime>> checks_; // indexed by schedule id; null = removed
@@ -157,7 +166,7 @@ private:
     std::map<std::string, std::array<std::uint64_t, 3>> probe_counts_;
     std::vector<schedule::start> due_; // reused buffer
     std::minstd_rand rng_;
-    std::vector<monitor_listener*> listeners_;
+    monitor_listener* listener_ = nullptr;
     bool running_ = false;
 };
 

@@ -1,13 +1,11 @@
 #include "runtime/notifier.hpp"
 
-#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <set>
 
-#include "core/time_format.hpp"
+#include "runtime/ledger_data.hpp"
 
 namespace pantau {
 
@@ -15,53 +13,25 @@ namespace {
 
 using json = nlohmann::json;
 
-// data.key of a notification event, data.id of a maintenance_removed one.
+// data.key of a notification_sent event.
 std::string key_of_event(const ledger_event& e) {
     const auto data = json::parse(e.data, nullptr, false);
     if (!data.is_object()) {
         return {};
     }
-    const char* field = e.kind == ledger_event_kind::maintenance_removed ? "id" : "key";
-    const auto it = data.find(field);
+    const auto it = data.find("key");
     return it != data.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 } // namespace
 
-std::string window_to_json(const maintenance_window& w, const std::string& by) {
-    json data{{"id", w.id}, {"reason", w.reason}, {"by", by}};
-    if (w.start && w.end) {
-        data["start"] = to_ledger_ms(*w.start);
-        data["end"] = to_ledger_ms(*w.end);
-    }
-    return data.dump();
-}
-
-std::optional<maintenance_window> window_from_json(const std::string& text) {
-    const auto data = json::parse(text, nullptr, false);
-    if (!data.is_object()) {
-        return std::nullopt;
-    }
-    try {
-        maintenance_window w;
-        w.id = data.at("id").get<std::string>();
-        w.reason = data.value("reason", std::string{});
-        w.start = from_ledger_ms(data.at("start").get<std::int64_t>());
-        w.end = from_ledger_ms(data.at("end").get<std::int64_t>());
-        return w;
-    } catch (const json::exception&) {
-        return std::nullopt;
-    }
-}
-
-notifier::notifier(boost::asio::io_context& io, curl_multi& curl, recorder& rec, std::uint64_t seed,
+notifier::notifier(time_source& clock, curl_multi& curl, recorder& rec, std::uint64_t seed,
                    notifier_options options, channel_factory factory)
-    : io_(io)
+    : clock_(clock)
     , curl_(curl)
     , recorder_(rec)
     , options_(options)
     , factory_(std::move(factory))
-    , tick_(io)
     , rng_(static_cast<std::minstd_rand::result_type>(seed)) {}
 
 notifier::~notifier() {
@@ -99,9 +69,9 @@ std::string notifier::apply(const config& cfg) {
         l.cfg = cfg.channels.at(name);
         l.removed = false;
         l.figures.name = name;
-        if (!l.timer) {
-            l.timer = std::make_unique<boost::asio::steady_timer>(io_);
-            l.refresh_timer = std::make_unique<boost::asio::steady_timer>(io_);
+        if (!l.retry_timer) {
+            l.retry_timer = clock_.make_timer();
+            l.refresh_timer = clock_.make_timer();
         }
         if (running_) {
             pump(name);
@@ -120,12 +90,8 @@ std::string notifier::apply(const config& cfg) {
             ++it;
         }
     }
-    escalator_.apply(cfg);
     options_.backoff.first = cfg.notify_retry_first;
     options_.backoff.max = cfg.notify_retry_max;
-    if (running_) {
-        schedule_tick();
-    }
     return {};
 }
 
@@ -135,7 +101,6 @@ void notifier::start() {
         pump(name);
         arm_refresh(l);
     }
-    schedule_tick();
 }
 
 void notifier::stop() {
@@ -143,14 +108,13 @@ void notifier::stop() {
         return;
     }
     running_ = false;
-    tick_.cancel();
     for (auto& [name, l] : lanes_) {
         if (l.ch) {
             l.ch->cancel();
         }
         l.in_flight = false;
-        if (l.timer) {
-            l.timer->cancel();
+        if (l.retry_timer) {
+            l.retry_timer->cancel();
             l.refresh_timer->cancel();
         }
     }
@@ -168,119 +132,44 @@ std::vector<channel_figures> notifier::figures() const {
     return out;
 }
 
-bool notifier::add_window(maintenance_window& w, const std::string& by, wall_time now) {
-    w.id = "api-" + std::to_string(to_ledger_ms(now));
-    while (std::any_of(escalator_.windows().begin(), escalator_.windows().end(),
-                       [&](const maintenance_window& x) { return x.id == w.id; })) {
-        w.id += "x";
-    }
-    const bool written = recorder_.record(ledger_event{0,
-                                                       now,
-                                                       ledger_event_kind::maintenance_added,
-                                                       w.agency,
-                                                       w.service,
-                                                       {},
-                                                       0,
-                                                       window_to_json(w, by),
-                                                       {}});
-    escalator_.add_window(w);
-    spdlog::info("maintenance window {} added by {} for {}/{}", w.id, by, w.agency,
-                 w.service.empty() ? "*" : w.service);
-    schedule_tick();
-    return written;
-}
-
-bool notifier::remove_window(const std::string& id, const std::string& by, wall_time now) {
-    if (!escalator_.remove_window(id)) {
-        return false;
+void notifier::enqueue(outbound o) {
+    if (lanes_.count(o.channel) == 0) {
+        spdlog::error("notification {} names channel \"{}\", which does not exist; not sent",
+                      o.message.idempotency_key, o.channel);
+        return;
     }
     recorder_.record(ledger_event{0,
-                                  now,
-                                  ledger_event_kind::maintenance_removed,
-                                  {},
-                                  {},
-                                  {},
-                                  0,
-                                  json{{"id", id}, {"by", by}}.dump(),
+                                  clock_.wall_now(),
+                                  ledger_event_kind::notification_queued,
+                                  o.message.agency,
+                                  o.message.service,
+                                  o.message.check,
+                                  o.message.outage_id,
+                                  outbound_to_json(o),
                                   {}});
-    spdlog::info("maintenance window {} removed by {}", id, by);
-    return true;
+    spdlog::info("notification {} queued for {}", o.message.idempotency_key, o.channel);
+    queue(std::move(o));
 }
 
-void notifier::on_check_change(const check_change& /*c*/) {}
-void notifier::on_service_change(const service_change& /*c*/) {}
-
-void notifier::on_flapping(const check_runtime& c, flap_change change, wall_time at) {
-    for (outbound& o :
-         escalator_.flapping(c.agency, c.service, c.cfg.id, change == flap_change::started,
-                             c.flapping.percent(), at)) {
-        queue(std::move(o), true);
-    }
-    schedule_tick();
-}
-
-outage_marks notifier::on_outage_opened(std::int64_t id, const service_runtime& s, wall_time at) {
-    const outage_marks marks =
-        escalator_.opened(id, s.agency, s.id, s.cause_check, s.cause_reason, at);
-    if (marks.planned_until) {
-        spdlog::info("outage {} of {}/{} is planned (maintenance until {}); not escalated", id,
-                     s.agency, s.id, format_rfc3339(*marks.planned_until, std::chrono::minutes{0}));
-    } else if (marks.caused_by != 0) {
-        spdlog::info("outage {} of {}/{} is caused by outage {} of a service it depends on; not "
-                     "escalated separately",
-                     id, s.agency, s.id, marks.caused_by);
-    }
-    // Level 1 usually fires at once: after the outage_opened event is written.
-    boost::asio::post(io_, [this] { schedule_tick(); });
-    return marks;
-}
-
-void notifier::on_outage_closed(std::int64_t id, wall_time at) {
-    escalator_.closed(id, at);
+void notifier::forget(std::int64_t outage_id) {
     for (auto& [name, l] : lanes_) {
-        l.firing.erase(id);
+        l.firing.erase(outage_id);
     }
-    boost::asio::post(io_, [this] { schedule_tick(); });
 }
 
-void notifier::on_outage_acknowledged(const outage_record& o, wall_time at) {
-    escalator_.acknowledged(o.id, o.acknowledged_at.value_or(at));
-    schedule_tick();
-}
-
-void notifier::on_restored(const std::vector<outage_record>& open,
-                           const std::vector<ledger_event>& notifications) {
-    const wall_time now = std::chrono::system_clock::now();
-    std::vector<ledger_event> queued;
+void notifier::restore(const std::vector<ledger_event>& events,
+                       const std::set<std::int64_t>& open) {
     std::set<std::string> done;
-    std::map<std::string, maintenance_window> windows;
-    for (const ledger_event& e : notifications) {
+    for (const ledger_event& e : events) {
         if (e.kind == ledger_event_kind::notification_sent) {
             done.insert(key_of_event(e));
-        } else if (e.kind == ledger_event_kind::notification_queued) {
-            queued.push_back(e);
-        } else if (e.kind == ledger_event_kind::maintenance_added) {
-            if (auto w = window_from_json(e.data)) {
-                w->agency = e.agency;
-                w->service = e.service;
-                windows[w->id] = std::move(*w);
-            }
-        } else if (e.kind == ledger_event_kind::maintenance_removed) {
-            windows.erase(key_of_event(e));
         }
-    }
-    for (auto& [id, w] : windows) {
-        if (w.end && *w.end > now) {
-            escalator_.add_window(std::move(w));
-        }
-    }
-    escalator_.restore(open, queued, now);
-    std::set<std::int64_t> open_ids;
-    for (const outage_record& o : open) {
-        open_ids.insert(o.id);
     }
     std::size_t pending = 0;
-    for (const ledger_event& e : queued) {
+    for (const ledger_event& e : events) {
+        if (e.kind != ledger_event_kind::notification_queued) {
+            continue;
+        }
         auto o = outbound_from_json(e.data);
         if (!o) {
             spdlog::warn("ledger event {}: a queued notification that cannot be read; skipped",
@@ -294,7 +183,7 @@ void notifier::on_restored(const std::vector<outage_record>& open,
             o->message.check = e.check;
         }
         const auto l = lanes_.find(o->channel);
-        if (l != lanes_.end() && open_ids.count(e.outage_id) != 0) {
+        if (l != lanes_.end() && open.count(e.outage_id) != 0) {
             if (o->step.kind == step_kind::resolve) {
                 l->second.firing.erase(e.outage_id);
             } else if (o->message.kind != notification_kind::flapping) {
@@ -311,74 +200,19 @@ void notifier::on_restored(const std::vector<outage_record>& open,
             continue;
         }
         ++pending;
-        queue(std::move(*o), false);
+        queue(std::move(*o));
     }
     if (pending > 0) {
         spdlog::info("{} notifications from before the restart are pending; sending them", pending);
     }
-    schedule_tick();
 }
 
-void notifier::schedule_tick() {
-    if (!running_) {
-        return;
-    }
-    const wall_time now = std::chrono::system_clock::now();
-    const auto next = escalator_.next_due(now);
-    if (!next) {
-        tick_.cancel();
-        return;
-    }
-    // Wall time may jump; look again at least once a minute.
-    const auto wait = std::clamp<std::chrono::nanoseconds>(*next - now, std::chrono::nanoseconds{0},
-                                                           std::chrono::minutes{1});
-    tick_.expires_after(wait);
-    tick_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) {
-            on_tick();
-        }
-    });
-}
-
-void notifier::on_tick() {
-    const wall_time now = std::chrono::system_clock::now();
-    for (outbound& o : escalator_.due(now)) {
-        queue(std::move(o), true);
-    }
-    schedule_tick();
-}
-
-void notifier::queue(outbound o, bool write_ledger) {
+void notifier::queue(outbound o) {
     auto it = lanes_.find(o.channel);
     if (it == lanes_.end()) {
-        spdlog::error("notification {} names channel \"{}\", which does not exist; not sent",
-                      o.message.idempotency_key, o.channel);
         return;
     }
     lane& l = it->second;
-    if (write_ledger) {
-        if (o.new_level) {
-            recorder_.record(ledger_event{0,
-                                          std::chrono::system_clock::now(),
-                                          ledger_event_kind::escalation_reached,
-                                          o.message.agency,
-                                          o.message.service,
-                                          {},
-                                          o.message.outage_id,
-                                          json{{"level", o.step.level}}.dump(),
-                                          {}});
-        }
-        recorder_.record(ledger_event{0,
-                                      std::chrono::system_clock::now(),
-                                      ledger_event_kind::notification_queued,
-                                      o.message.agency,
-                                      o.message.service,
-                                      o.message.check,
-                                      o.message.outage_id,
-                                      outbound_to_json(o),
-                                      {}});
-        spdlog::info("notification {} queued for {}", o.message.idempotency_key, o.channel);
-    }
     if (o.step.kind == step_kind::resolve) {
         l.firing.erase(o.message.outage_id);
     }
@@ -404,15 +238,10 @@ void notifier::pump(const std::string& name) {
         }
         return;
     }
-    const auto now = std::chrono::steady_clock::now();
+    const mono_time now = clock_.mono_now();
     item& head = l.queue.front();
     if (head.next_attempt > now) {
-        l.timer->expires_at(head.next_attempt);
-        l.timer->async_wait([this, name](const boost::system::error_code& ec) {
-            if (!ec) {
-                pump(name);
-            }
-        });
+        l.retry_timer->async_wait_until(head.next_attempt, [this, name] { pump(name); });
         return;
     }
     l.in_flight = true;
@@ -432,7 +261,7 @@ void notifier::on_sent(const std::string& name, send_result r) {
     if (r.ok || !r.retryable) {
         const char* result = r.ok ? "delivered" : "rejected";
         recorder_.record(ledger_event{0,
-                                      std::chrono::system_clock::now(),
+                                      clock_.wall_now(),
                                       ledger_event_kind::notification_sent,
                                       o.message.agency,
                                       o.message.service,
@@ -467,9 +296,10 @@ void notifier::on_sent(const std::string& name, send_result r) {
         std::uniform_real_distribution<double> jitter(0.0, 1.0);
         const auto delay =
             retry_delay(options_.backoff, head.failures, jitter(rng_), r.retry_after);
-        head.next_attempt = std::chrono::steady_clock::now() + delay;
-        const auto now = std::chrono::steady_clock::now();
-        if (head.failures == 1 || now - l.last_warning >= std::chrono::minutes(1)) {
+        const mono_time now = clock_.mono_now();
+        head.next_attempt = now + delay;
+        if (head.failures == 1 || !l.last_warning ||
+            now - *l.last_warning >= std::chrono::minutes(1)) {
             l.last_warning = now;
             spdlog::warn("channel {}: attempt {} of {} failed: {}; retrying in {} ms ({} "
                          "messages waiting)",
@@ -493,15 +323,11 @@ void notifier::arm_refresh(lane& l) {
         return;
     }
     const auto every = l.ch->refresh_every();
-    if (!every || l.refresh_timer->expiry() > std::chrono::steady_clock::now()) {
+    if (!every || l.refresh_timer->expiry()) {
         return; // not lease-based, or already armed
     }
-    l.refresh_timer->expires_after(*every);
     const std::string name = l.figures.name;
-    l.refresh_timer->async_wait([this, name](const boost::system::error_code& ec) {
-        if (ec) {
-            return; // cancelled: the notifier may be gone
-        }
+    l.refresh_timer->async_wait_until(clock_.mono_now() + *every, [this, name] {
         const auto it = lanes_.find(name);
         if (it == lanes_.end() || !it->second.ch) {
             return;

@@ -15,10 +15,6 @@ std::int64_t unix_ms(wall_time t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::string service_key(const std::string& agency, const std::string& service) {
-    return agency + "/" + service;
-}
-
 ledger_event make_event(ledger_event_kind kind, wall_time at, std::string agency = {},
                         std::string service = {}, std::string check = {},
                         std::int64_t outage_id = 0, const nlohmann::json& data = nullptr) {
@@ -35,15 +31,15 @@ ledger_event make_event(ledger_event_kind kind, wall_time at, std::string agency
 
 } // namespace
 
-recorder::recorder(boost::asio::io_context& io, opener open, recorder_options options)
-    : io_(io)
+recorder::recorder(time_source& clock, opener open, recorder_options options)
+    : clock_(clock)
     , open_ledger_(std::move(open))
     , options_(options)
-    , timer_(io) {}
+    , timer_(clock.make_timer()) {}
 
 recorder::~recorder() {
     try {
-        timer_.cancel();
+        timer_->cancel();
     } catch (...) {
         // never throw from a destructor
     }
@@ -52,15 +48,9 @@ recorder::~recorder() {
 void recorder::start(wall_time now) {
     started_ = now;
     running_ = true;
-    // Outage ids must never repeat, even if the ledger is unreadable right now: until it
-    // is, continue from a time-based id that is larger than any sequential one.
-    last_outage_id_ = 0;
     enqueue(make_event(ledger_event_kind::daemon_started, now, {}, {}, {}, 0,
                        {{"version", PANTAU_VERSION}}));
     try_open();
-    if (!ledger_) {
-        last_outage_id_ = unix_ms(now);
-    }
     flush();
     arm_timer();
 }
@@ -76,11 +66,10 @@ void recorder::try_open() {
         return;
     }
     spdlog::info("ledger open");
-    last_outage_id_ = std::max(last_outage_id_, ledger_->max_outage_id());
-    if (restored_ || !started_) {
+    if (first_open_done_ || !started_) {
         return;
     }
-    restored_ = true;
+    first_open_done_ = true;
     // A monitoring gap: from the last sign of life to this start.
     if (auto hb = ledger_->last_heartbeat(); hb && *hb < *started_) {
         spdlog::warn("monitoring gap: the daemon was not watching for {}s (since the last "
@@ -94,43 +83,45 @@ void recorder::try_open() {
         });
         pending_.insert(pos == pending_.end() ? pending_.begin() : pos + 1, std::move(gap));
     }
-    // Outages open when the daemon stopped stay open under the same id.
+    // Read before anything of this run is written: what the ledger had before the start.
+    take_snapshot();
+}
+
+void recorder::take_snapshot() {
+    ledger_snapshot snap;
+    snap.started = *started_;
+    snap.max_outage_id = ledger_->max_outage_id();
+    // Outages open when the daemon stopped: open at the start.
     outage_query q;
     q.from = *started_;
     q.to = *started_ + std::chrono::milliseconds(1);
-    std::vector<outage_record> still_open;
     wall_time since = *started_ - std::chrono::hours(24 * 7);
-    for (const outage_record& o : ledger_->outages(q)) {
+    for (outage_record& o : ledger_->outages(q)) {
         if (o.ended_at) {
             continue;
         }
-        const std::string key = service_key(o.agency, o.service);
-        if (open_.count(key) != 0) {
-            // A newer outage was opened while the ledger was unavailable: close the old one.
-            enqueue(make_event(ledger_event_kind::outage_closed, *started_, o.agency, o.service, {},
-                               o.id, {{"note", "superseded after restart"}}));
-            continue;
-        }
-        open_[key] = o.id;
         since = std::min(since, o.started_at);
-        still_open.push_back(o);
-        spdlog::info("outage {} of {} is still open", o.id, key);
+        snap.open.push_back(std::move(o));
     }
-    if (observer_) {
-        static constexpr std::array kinds{ledger_event_kind::notification_queued,
-                                          ledger_event_kind::notification_sent};
-        std::vector<ledger_event> events = ledger_->events_of_kind(kinds, since);
-        // Maintenance windows added through the API may be planned months ahead.
-        static constexpr std::array windows{ledger_event_kind::maintenance_added,
-                                            ledger_event_kind::maintenance_removed};
-        std::vector<ledger_event> added =
-            ledger_->events_of_kind(windows, *started_ - std::chrono::hours(24 * 400));
-        events.insert(events.end(), std::make_move_iterator(added.begin()),
-                      std::make_move_iterator(added.end()));
-        std::sort(events.begin(), events.end(),
-                  [](const ledger_event& a, const ledger_event& b) { return a.seq < b.seq; });
-        observer_->on_restored(still_open, events);
-    }
+    static constexpr std::array kinds{ledger_event_kind::notification_queued,
+                                      ledger_event_kind::notification_sent};
+    snap.events = ledger_->events_of_kind(kinds, since);
+    // Maintenance windows added through the API may be planned months ahead.
+    static constexpr std::array windows{ledger_event_kind::maintenance_added,
+                                        ledger_event_kind::maintenance_removed};
+    std::vector<ledger_event> added =
+        ledger_->events_of_kind(windows, *started_ - std::chrono::hours(24 * 400));
+    snap.events.insert(snap.events.end(), std::make_move_iterator(added.begin()),
+                       std::make_move_iterator(added.end()));
+    std::sort(snap.events.begin(), snap.events.end(),
+              [](const ledger_event& a, const ledger_event& b) { return a.seq < b.seq; });
+    snapshot_ = std::move(snap);
+}
+
+std::optional<ledger_snapshot> recorder::snapshot() {
+    std::optional<ledger_snapshot> out = std::move(snapshot_);
+    snapshot_.reset();
+    return out;
 }
 
 bool recorder::record(ledger_event e) {
@@ -138,7 +129,7 @@ bool recorder::record(ledger_event e) {
     return flush();
 }
 
-void recorder::on_flapping(const check_runtime& c, flap_change change, wall_time at) {
+void recorder::flapping(const check_runtime& c, flap_change change, wall_time at) {
     enqueue(make_event(change == flap_change::started ? ledger_event_kind::flapping_started
                                                       : ledger_event_kind::flapping_stopped,
                        at, c.agency, c.service, c.cfg.id, 0,
@@ -150,7 +141,7 @@ void recorder::stop(wall_time now) {
         return;
     }
     running_ = false;
-    timer_.cancel();
+    timer_->cancel();
     collect_rollups();
     write_rollups(rollup_queue_.size());
     enqueue(make_event(ledger_event_kind::daemon_stopped, now));
@@ -187,11 +178,7 @@ std::optional<outage_record> recorder::acknowledge(std::int64_t id, const std::s
         return std::nullopt;
     }
     spdlog::info("outage {} of {}/{} acknowledged by {}", id, o->agency, o->service, by);
-    auto acked = ledger_->outage(id);
-    if (acked && observer_) {
-        observer_->on_outage_acknowledged(*acked, now);
-    }
-    return acked;
+    return ledger_->outage(id);
 }
 
 std::vector<ledger_event> recorder::last_heartbeats() {
@@ -235,14 +222,6 @@ std::optional<std::vector<rollup>> recorder::rollups(std::int64_t from_hour, std
     return ledger_->rollups(from_hour, to_hour);
 }
 
-std::optional<std::int64_t> recorder::open_outage(const std::string& key) const {
-    auto it = open_.find(key);
-    if (it == open_.end()) {
-        return std::nullopt;
-    }
-    return it->second;
-}
-
 recorder_stats recorder::stats() const {
     recorder_stats s = stats_;
     s.pending = pending_.size();
@@ -250,7 +229,7 @@ recorder_stats recorder::stats() const {
     return s;
 }
 
-void recorder::on_check_change(const check_change& c) {
+void recorder::check_changed(const check_change& c) {
     enqueue(make_event(ledger_event_kind::check_state_changed, c.at, c.check.agency,
                        c.check.service, c.check.cfg.id, 0,
                        {{"from", to_string(c.change.from)},
@@ -258,47 +237,28 @@ void recorder::on_check_change(const check_change& c) {
                         {"reason", c.change.reason}}));
 }
 
-void recorder::on_service_change(const service_change& c) {
-    const std::string key = service_key(c.service.agency, c.service.id);
-    auto open = open_.find(key);
-    if (c.to == service_state::down) {
-        if (open != open_.end()) {
-            return; // still the same outage (e.g. restored after a restart)
-        }
-        const std::int64_t id = ++last_outage_id_;
-        open_[key] = id;
-        ++stats_.outages_opened;
-        nlohmann::json data{{"cause", c.service.cause}};
-        if (observer_) {
-            const outage_marks marks = observer_->on_outage_opened(id, c.service, c.at);
-            if (marks.planned_until) {
-                data["planned_until"] = unix_ms(*marks.planned_until);
-            }
-            if (marks.caused_by != 0) {
-                data["caused_by"] = marks.caused_by;
-            }
-        }
-        enqueue(make_event(ledger_event_kind::outage_opened, c.at, c.service.agency, c.service.id,
-                           {}, id, data));
-        spdlog::info("outage {} opened for {}", id, key);
-    } else if ((c.to == service_state::up || c.to == service_state::idle) && open != open_.end()) {
-        const std::int64_t id = open->second;
-        open_.erase(open);
-        // Idle: the service's hours ended while it was down; the outage ends with them.
-        enqueue(make_event(
-            ledger_event_kind::outage_closed, c.at, c.service.agency, c.service.id, {}, id,
-            c.to == service_state::idle ? nlohmann::json{{"note", "service hours ended"}}
-                                        : nlohmann::json::object()));
-        spdlog::info("outage {} of {} closed{}", id, key,
-                     c.to == service_state::idle ? " (service hours ended)" : "");
-        if (observer_) {
-            observer_->on_outage_closed(id, c.at);
-        }
+void recorder::outage_opened(const opened_outage& o) {
+    ++stats_.outages_opened;
+    nlohmann::json data{{"cause", o.cause}};
+    if (o.planned_until) {
+        data["planned_until"] = unix_ms(*o.planned_until);
     }
+    if (o.caused_by != 0) {
+        data["caused_by"] = o.caused_by;
+    }
+    enqueue(
+        make_event(ledger_event_kind::outage_opened, o.at, o.agency, o.service, {}, o.id, data));
     flush(); // outages are written at once, not on the next tick
 }
 
-void recorder::on_probe_result(const check_runtime& c, wall_time at) {
+void recorder::outage_closed(const closed_outage& c) {
+    enqueue(
+        make_event(ledger_event_kind::outage_closed, c.at, c.agency, c.service, {}, c.id,
+                   c.note.empty() ? nlohmann::json::object() : nlohmann::json{{"note", c.note}}));
+    flush();
+}
+
+void recorder::probe_completed(const check_runtime& c, wall_time at) {
     if (!c.last || c.last->status == probe_status::idle) {
         return; // not judged: neither up nor down in the rollups
     }
@@ -399,25 +359,20 @@ void recorder::arm_timer() {
     if (!running_) {
         return;
     }
-    timer_.expires_after(options_.flush_every);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) {
-            on_timer();
-        }
-    });
+    timer_->async_wait_until(clock_.mono_now() + options_.flush_every, [this] { on_timer(); });
 }
 
 void recorder::on_timer() {
-    const auto now = std::chrono::steady_clock::now();
+    const mono_time now = clock_.mono_now();
     flush();
-    if (ledger_ && now - last_heartbeat_ >= options_.heartbeat_every) {
+    if (ledger_ && (!last_heartbeat_ || now - *last_heartbeat_ >= options_.heartbeat_every)) {
         last_heartbeat_ = now;
-        if (std::error_code ec = ledger_->write_heartbeat(std::chrono::system_clock::now())) {
+        if (std::error_code ec = ledger_->write_heartbeat(clock_.wall_now())) {
             ++stats_.write_errors;
             report_error("cannot write the heartbeat: " + ledger_->last_error());
         }
     }
-    if (now - last_rollup_ >= options_.rollup_every) {
+    if (!last_rollup_ || now - *last_rollup_ >= options_.rollup_every) {
         last_rollup_ = now;
         collect_rollups();
     }
@@ -426,10 +381,9 @@ void recorder::on_timer() {
 }
 
 void recorder::report_error(const std::string& what) {
-    const auto now = std::chrono::steady_clock::now();
+    const mono_time now = clock_.mono_now();
     // One line a minute is enough to tell operations; the metrics count every failure.
-    if (last_error_log_ == std::chrono::steady_clock::time_point{} ||
-        now - last_error_log_ >= std::chrono::minutes(1)) {
+    if (!last_error_log_ || now - *last_error_log_ >= std::chrono::minutes(1)) {
         last_error_log_ = now;
         spdlog::error("{} ({} events pending; probing continues)", what, pending_.size());
     }

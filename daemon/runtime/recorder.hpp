@@ -1,16 +1,16 @@
-// Writes what the monitor sees into the ledger: check state changes, outages opened and
-// closed, acknowledgements, daemon start/stop, reloads, monitoring gaps and hourly
-// rollups of probe results.
+// Writes to the ledger what the runtime tells it: check state changes and flapping, the
+// outages the outage book opened and closed (core/outage_book.hpp), acknowledgements,
+// notifications, daemon start/stop, reloads, monitoring gaps and hourly rollups of probe
+// results. It decides nothing about outages: it writes what it is given, in order.
 //
 // The ledger may be unwritable (disk full, read-only, missing directory): probing goes on,
 // events wait in a bounded queue and are written when the ledger accepts them again.
-// Outage ids are allocated here, so an outage keeps its id whatever the ledger's state.
+//
+// Time: events carry the time they happened (passed in); the flush timer, the ledger
+// heartbeat and the rollup period run on the time_source.
 //
 // Thread-safety: none; runs on the daemon's event loop.
 #pragma once
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/outage_book.hpp"
+#include "core/time_source.hpp"
 #include "ledger/ledger.hpp"
 #include "runtime/monitor.hpp"
 
@@ -45,57 +47,62 @@ struct recorder_stats {
     bool ledger_open = false;
 };
 
-// What the recorder learns about outages, for the escalation runtime. Called on the loop.
-struct outage_marks {
-    std::optional<wall_time> planned_until; // opened inside a maintenance window ending then
-    std::int64_t caused_by = 0;             // outage of a service this one depends on
-};
-
-class outage_observer {
-public:
-    virtual ~outage_observer() = default;
-    // Before outage_opened is written, so that the returned marks are part of it.
-    virtual outage_marks on_outage_opened(std::int64_t id, const service_runtime& s,
-                                          wall_time at) = 0;
-    virtual void on_outage_closed(std::int64_t id, wall_time at) = 0;
-    virtual void on_outage_acknowledged(const outage_record& o, wall_time at) = 0;
-    // Once, when the ledger is first opened: the outages still open from before the start,
-    // the notification events (queued and sent) since the oldest of them or of the last 7
-    // days, whichever is earlier, and maintenance_added/removed events of the last 400
+// What the ledger says about the time before this start, for carrying on (see
+// recorder::snapshot).
+struct ledger_snapshot {
+    wall_time started{}; // this start (recorder::start)
+    std::int64_t max_outage_id = 0;
+    std::vector<outage_record> open; // outages open when the daemon last stopped
+    // The notification events (queued and sent) since the oldest open outage or the last 7
+    // days, whichever is earlier, and the maintenance_added/removed events of the last 400
     // days, in chain order.
-    virtual void on_restored(const std::vector<outage_record>& open,
-                             const std::vector<ledger_event>& notifications) = 0;
+    std::vector<ledger_event> events;
 };
 
-class recorder final : public monitor_listener {
+class recorder final {
 public:
     using opener = std::function<std::unique_ptr<ledger>(std::string& error)>;
 
-    recorder(boost::asio::io_context& io, opener open, recorder_options options = {});
-    ~recorder() override;
+    // `clock` must outlive the recorder.
+    recorder(time_source& clock, opener open, recorder_options options = {});
+    ~recorder();
     recorder(const recorder&) = delete;
     recorder& operator=(const recorder&) = delete;
 
     // Opens the ledger, records the daemon's start and the monitoring gap since the last
-    // heartbeat, and restores outages that were open when the daemon last stopped.
+    // heartbeat (written right after the start, whenever the ledger first opens).
     void start(wall_time now);
     // Records the stop and writes everything pending (one attempt).
     void stop(wall_time now);
 
     void config_reloaded(wall_time now, bool ok, const std::string& detail);
 
-    void set_outage_observer(outage_observer* o) { observer_ = o; }
+    // What the ledger said about the time before start(), read once when the ledger first
+    // opened (at start(), or later when it becomes available) and before anything of this
+    // run was written. Returned once; nullopt before and after.
+    std::optional<ledger_snapshot> snapshot();
 
     // Appends an event (e.g. a notification queued or sent) and tries to write everything
     // pending at once. Returns whether it is in the ledger now; if not, it stays queued.
     bool record(ledger_event e);
+    // Tries to write everything pending now; false when something is still pending.
+    bool flush();
+
+    // Outages as the outage book decided them; written at once.
+    void outage_opened(const opened_outage& o);
+    void outage_closed(const closed_outage& c);
+    // What the monitor saw (queued; written on the next tick or with the next outage).
+    void check_changed(const check_change& c);
+    void flapping(const check_runtime& c, flap_change change, wall_time at);
+    // Adds a completed probe to its check's hourly rollup.
+    void probe_completed(const check_runtime& c, wall_time at);
 
     // The latest heartbeat_received event of each check (restores heartbeat checks after a
     // restart); empty when the ledger is unavailable.
     std::vector<ledger_event> last_heartbeats();
 
-    // Records an acknowledgement of outage `id`. Returns the outage, or nullopt with
-    // `error` set ("no outage 12").
+    // Records an acknowledgement of outage `id` (any outage the ledger has). Returns the
+    // outage as the ledger has it now, or nullopt with `error` set ("no outage 12").
     std::optional<outage_record> acknowledge(std::int64_t id, const std::string& by,
                                              const std::string& note, wall_time now,
                                              std::string& error);
@@ -108,21 +115,12 @@ public:
     std::optional<std::vector<monitoring_gap>> gaps(wall_time from, wall_time to);
     std::optional<std::vector<rollup>> rollups(std::int64_t from_hour, std::int64_t to_hour);
 
-    // The open outage of a service ("agency/service"), if any.
-    std::optional<std::int64_t> open_outage(const std::string& service_key) const;
-    const std::unordered_map<std::string, std::int64_t>& open_outages() const { return open_; }
-
     recorder_stats stats() const;
-
-    void on_check_change(const check_change& c) override;
-    void on_service_change(const service_change& c) override;
-    void on_probe_result(const check_runtime& c, wall_time at) override;
-    void on_flapping(const check_runtime& c, flap_change change, wall_time at) override;
 
 private:
     void try_open();
+    void take_snapshot();
     void enqueue(ledger_event e);
-    bool flush();
     // Moves the accumulated rollups into the write queue (every rollup_every).
     void collect_rollups();
     // Writes up to `max_rows` queued rollup rows; false when the ledger refused them.
@@ -131,11 +129,11 @@ private:
     void on_timer();
     void report_error(const std::string& what);
 
-    boost::asio::io_context& io_;
+    time_source& clock_;
     opener open_ledger_;
     recorder_options options_;
     std::unique_ptr<ledger> ledger_;
-    boost::asio::steady_timer timer_;
+    std::unique_ptr<timer> timer_;
     std::deque<ledger_event> pending_;
     struct key_hash {
         using is_transparent = void;
@@ -148,16 +146,17 @@ private:
     std::unordered_map<std::string, rollup, key_hash, std::equal_to<>> rollups_;
     std::vector<rollup> rollup_queue_; // collected, not yet written
     std::size_t rollup_queue_next_ = 0;
-    std::unordered_map<std::string, std::int64_t> open_; // service key -> outage id
-    std::int64_t last_outage_id_ = 0;
     std::optional<wall_time> started_;
-    outage_observer* observer_ = nullptr;
-    bool restored_ = false;
+    // The ledger has been open since start(): the gap was looked for, the snapshot taken.
+    bool first_open_done_ = false;
+    std::optional<ledger_snapshot> snapshot_;
     bool running_ = false;
     recorder_stats stats_;
-    std::chrono::steady_clock::time_point last_heartbeat_{};
-    std::chrono::steady_clock::time_point last_rollup_{};
-    std::chrono::steady_clock::time_point last_error_log_{};
+    // Monotonic times of the last ledger heartbeat, rollup collection and error logged;
+    // nullopt: not yet (the first tick does both).
+    std::optional<mono_time> last_heartbeat_;
+    std::optional<mono_time> last_rollup_;
+    std::optional<mono_time> last_error_log_;
 };
 
 } // namespace pantau

@@ -9,9 +9,10 @@
 #include <map>
 
 #include "config/config.hpp"
+#include "core/outage_book.hpp"
 #include "core/time_format.hpp"
+#include "runtime/coordinator.hpp"
 #include "runtime/monitor.hpp"
-#include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"
 #include "web/http_server.hpp"
 
@@ -134,7 +135,7 @@ nlohmann::json window_json(const maintenance_window& w, wall_time now, std::chro
     return j;
 }
 
-nlohmann::json services_json(const monitor& m, const recorder& rec, const config& cfg) {
+nlohmann::json services_json(const monitor& m, const outage_book& book, const config& cfg) {
     const auto off = cfg.utc_offset;
     std::map<std::string_view, nlohmann::json> by_agency; // agency id -> its services
     for (const service_runtime& s : m.services()) {
@@ -155,7 +156,7 @@ nlohmann::json services_json(const monitor& m, const recorder& rec, const config
             };
             checks.push_back(std::move(jc));
         }
-        const auto open = rec.open_outage(s.agency + "/" + s.id);
+        const auto open = book.open_outage(s.agency + "/" + s.id);
         by_agency[s.agency].push_back({
             {"agency", s.agency},
             {"id", s.id},
@@ -191,19 +192,23 @@ nlohmann::json services_json(const monitor& m, const recorder& rec, const config
     return {{"agencies", std::move(agencies)}, {"services", std::move(services)}};
 }
 
-void add_service_routes(http_server& server, const monitor& m, const recorder& rec,
+// The handlers below capture the functions' parameters by reference: the objects they refer
+// to (the daemon's runtime, configuration and clock) outlive the server.
+
+void add_service_routes(http_server& server, const monitor& m, const outage_book& book,
                         const config& cfg) {
-    server.route("/api/v1/services", [&m, &rec, &cfg](const http_request& req, http_response& res) {
+    server.route("/api/v1/services", [&](const http_request& req, http_response& res) {
         if (req.method != "GET" && req.method != "HEAD") {
             json_error(res, 405, "use GET");
             return;
         }
-        json_ok(res, services_json(m, rec, cfg));
+        json_ok(res, services_json(m, book, cfg));
     });
 }
 
-void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
-    server.route("/api/v1/outages", [&rec, &cfg](const http_request& req, http_response& res) {
+void add_outage_routes(http_server& server, coordinator& flow, recorder& rec, const config& cfg,
+                       const time_source& time) {
+    server.route("/api/v1/outages", [&](const http_request& req, http_response& res) {
         if (req.method != "GET" && req.method != "HEAD") {
             json_error(res, 405, "use GET");
             return;
@@ -235,7 +240,7 @@ void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
             json_error(res, 503, "the ledger is not available");
             return;
         }
-        const wall_time now = std::chrono::system_clock::now();
+        const wall_time now = time.wall_now();
         nlohmann::json list = nlohmann::json::array();
         for (const outage_record& o : *rows) {
             list.push_back(outage_json(o, now, cfg.utc_offset));
@@ -243,7 +248,7 @@ void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
         json_ok(res, {{"outages", std::move(list)}});
     });
 
-    server.route("/api/v1/outages/", [&rec, &cfg](const http_request& req, http_response& res) {
+    server.route("/api/v1/outages/", [&](const http_request& req, http_response& res) {
         std::string_view rest = std::string_view(req.path).substr(std::strlen("/api/v1/outages/"));
         const bool ack = rest.size() > 4 && rest.substr(rest.size() - 4) == "/ack";
         if (ack) {
@@ -254,7 +259,7 @@ void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
             json_error(res, 404, "no such outage: ids are positive integers");
             return;
         }
-        const wall_time now = std::chrono::system_clock::now();
+        const wall_time now = time.wall_now();
         if (!ack) {
             if (req.method != "GET" && req.method != "HEAD") {
                 json_error(res, 405, "use GET");
@@ -287,7 +292,7 @@ void add_outage_routes(http_server& server, recorder& rec, const config& cfg) {
                                      ? body["note"].get<std::string>()
                                      : "";
         std::string error;
-        auto o = rec.acknowledge(*id, body["by"].get<std::string>(), note, now, error);
+        auto o = flow.acknowledge(*id, body["by"].get<std::string>(), note, error);
         if (!o) {
             json_error(res, error.rfind("no outage", 0) == 0 ? 404 : 503, error);
             return;
@@ -357,12 +362,13 @@ std::optional<maintenance_window> window_from_request(const nlohmann::json& body
 
 } // namespace
 
-void add_maintenance_routes(http_server& server, notifier& n, const config& cfg) {
-    server.route("/api/v1/maintenance", [&n, &cfg](const http_request& req, http_response& res) {
-        const wall_time now = std::chrono::system_clock::now();
+void add_maintenance_routes(http_server& server, coordinator& flow, const config& cfg,
+                            const time_source& time) {
+    server.route("/api/v1/maintenance", [&](const http_request& req, http_response& res) {
+        const wall_time now = time.wall_now();
         if (req.method == "GET" || req.method == "HEAD") {
             nlohmann::json list = nlohmann::json::array();
-            for (const maintenance_window& w : n.policy().windows()) {
+            for (const maintenance_window& w : flow.book().windows()) {
                 list.push_back(window_json(w, now, cfg.utc_offset));
             }
             json_ok(res, {{"maintenance", std::move(list)}});
@@ -391,13 +397,13 @@ void add_maintenance_routes(http_server& server, notifier& n, const config& cfg)
         }
         const std::string by =
             body.contains("by") && body["by"].is_string() ? body["by"].get<std::string>() : "api";
-        const bool recorded = n.add_window(*w, by, now);
+        const bool recorded = flow.add_window(*w, by);
         nlohmann::json out = window_json(*w, now, cfg.utc_offset);
         out["recorded"] = recorded;
         res.status = 201;
         json_ok(res, out);
     });
-    server.route("/api/v1/maintenance/", [&n, &cfg](const http_request& req, http_response& res) {
+    server.route("/api/v1/maintenance/", [&](const http_request& req, http_response& res) {
         const std::string id{
             std::string_view(req.path).substr(std::strlen("/api/v1/maintenance/"))};
         if (req.method != "DELETE") {
@@ -408,7 +414,7 @@ void add_maintenance_routes(http_server& server, notifier& n, const config& cfg)
             return;
         }
         const std::string by = query_param(req.query, "by");
-        if (!n.remove_window(id, by.empty() ? "api" : by, std::chrono::system_clock::now())) {
+        if (!flow.remove_window(id, by.empty() ? "api" : by)) {
             json_error(res, 404,
                        "no maintenance window \"" + id +
                            "\" added through the API (windows from the configuration file "
@@ -419,9 +425,10 @@ void add_maintenance_routes(http_server& server, notifier& n, const config& cfg)
     });
 }
 
-void add_heartbeat_routes(http_server& server, monitor& m, recorder& rec, const config& cfg) {
+void add_heartbeat_routes(http_server& server, monitor& m, recorder& rec, const config& cfg,
+                          const time_source& time) {
     server.route(
-        "/api/v1/heartbeat/", [&m, &rec, &cfg](const http_request& req, http_response& res) {
+        "/api/v1/heartbeat/", [&m, &rec, &cfg, &time](const http_request& req, http_response& res) {
             const std::string_view rest =
                 std::string_view(req.path).substr(std::strlen("/api/v1/heartbeat/"));
             const std::size_t slash = rest.find('/');
@@ -450,7 +457,7 @@ void add_heartbeat_routes(http_server& server, monitor& m, recorder& rec, const 
                 json_error(res, 401, "missing or wrong bearer token (the check's heartbeat token)");
                 return;
             }
-            const wall_time now = std::chrono::system_clock::now();
+            const wall_time now = time.wall_now();
             ledger_event e;
             e.at = now;
             e.kind = ledger_event_kind::heartbeat_received;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/outage_book.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/notifier.hpp"
 #include "runtime/recorder.hpp"
@@ -97,7 +98,10 @@ private:
 
 class recorder_collector final : public prometheus::Collectable {
 public:
-    recorder_collector(const recorder& r, const monitor& m) : recorder_(r), monitor_(m) {}
+    recorder_collector(const recorder& r, const outage_book& book, const monitor& m)
+        : recorder_(r)
+        , book_(book)
+        , monitor_(m) {}
 
     std::vector<prometheus::MetricFamily> Collect() const override {
         const recorder_stats st = recorder_.stats();
@@ -109,7 +113,7 @@ public:
         for (const service_runtime& s : monitor_.services()) {
             prometheus::ClientMetric cm;
             cm.label = {{"agency", s.agency}, {"service", s.id}};
-            cm.gauge.value = recorder_.open_outage(s.agency + "/" + s.id) ? 1 : 0;
+            cm.gauge.value = book_.open_outage(s.agency + "/" + s.id) ? 1 : 0;
             open.metric.push_back(std::move(cm));
         }
         out.push_back(std::move(open));
@@ -132,12 +136,16 @@ public:
 
 private:
     const recorder& recorder_;
+    const outage_book& book_;
     const monitor& monitor_;
 };
 
 class notifier_collector final : public prometheus::Collectable {
 public:
-    notifier_collector(const notifier& n, const monitor& m) : notifier_(n), monitor_(m) {}
+    notifier_collector(const notifier& n, const outage_book& book, const monitor& m)
+        : notifier_(n)
+        , book_(book)
+        , monitor_(m) {}
 
     std::vector<prometheus::MetricFamily> Collect() const override {
         std::vector<prometheus::MetricFamily> out;
@@ -177,7 +185,7 @@ public:
         for (const service_runtime& s : monitor_.services()) {
             prometheus::ClientMetric cm;
             cm.label = {{"agency", s.agency}, {"service", s.id}};
-            cm.gauge.value = static_cast<double>(notifier_.policy().level(s.agency + "/" + s.id));
+            cm.gauge.value = static_cast<double>(book_.level(s.agency + "/" + s.id));
             level.metric.push_back(std::move(cm));
         }
         out.push_back(std::move(level));
@@ -186,6 +194,7 @@ public:
 
 private:
     const notifier& notifier_;
+    const outage_book& book_;
     const monitor& monitor_;
 };
 
@@ -414,14 +423,14 @@ void metrics_endpoint::add_collectable(std::shared_ptr<prometheus::Collectable> 
     extra_.push_back(std::move(c));
 }
 
-std::shared_ptr<prometheus::Collectable> make_recorder_collector(const recorder& r,
-                                                                 const monitor& m) {
-    return std::make_shared<recorder_collector>(r, m);
+std::shared_ptr<prometheus::Collectable>
+make_recorder_collector(const recorder& r, const outage_book& book, const monitor& m) {
+    return std::make_shared<recorder_collector>(r, book, m);
 }
 
-std::shared_ptr<prometheus::Collectable> make_notifier_collector(const notifier& n,
-                                                                 const monitor& m) {
-    return std::make_shared<notifier_collector>(n, m);
+std::shared_ptr<prometheus::Collectable>
+make_notifier_collector(const notifier& n, const outage_book& book, const monitor& m) {
+    return std::make_shared<notifier_collector>(n, book, m);
 }
 
 std::string metrics_endpoint::render() const {

@@ -18,6 +18,7 @@ namespace pantau {
 
 class monitor;
 class notifier;
+class outage_book;
 class recorder;
 
 class metrics_endpoint final {
@@ -46,13 +47,14 @@ private:
 
 // Outage and ledger figures: pantau_outage_open, pantau_outages_total,
 // pantau_ledger_write_errors_total, pantau_ledger_pending_events, pantau_ledger_up.
-std::shared_ptr<prometheus::Collectable> make_recorder_collector(const recorder& r,
-                                                                 const monitor& m);
+// `book` knows the open outages (the coordinator's, runtime/coordinator.hpp).
+std::shared_ptr<prometheus::Collectable>
+make_recorder_collector(const recorder& r, const outage_book& book, const monitor& m);
 
 // Notification figures: pantau_notifications_total{channel,result},
 // pantau_outbox_pending{channel}, pantau_escalation_level{agency,service}.
-std::shared_ptr<prometheus::Collectable> make_notifier_collector(const notifier& n,
-                                                                 const monitor& m);
+std::shared_ptr<prometheus::Collectable>
+make_notifier_collector(const notifier& n, const outage_book& book, const monitor& m);
 
 // Appends `value` escaped for a label value in the text format.
 void append_label_value(std::string& out, std::string_view value);

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "config/config.hpp"
+#include "core/outage_book.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/recorder.hpp"
 #include "web/http_server.hpp"
@@ -53,8 +54,9 @@ const check_runtime* pending_check(const monitor& m, const service_runtime& s) {
 
 } // namespace
 
-status_history::status_history(boost::asio::io_context& io, recorder& rec)
-    : timer_(io)
+status_history::status_history(time_source& clock, recorder& rec)
+    : clock_(clock)
+    , timer_(clock.make_timer())
     , recorder_(rec) {}
 
 void status_history::start_backfill(minutes utc_offset, wall_time now, std::size_t checks) {
@@ -64,7 +66,7 @@ void status_history::start_backfill(minutes utc_offset, wall_time now, std::size
     backfill_first_ =
         hour_of(local_midnight(today - static_cast<std::int32_t>(window_days) + 1, utc_offset));
     backfill_done_ = false;
-    timer_.cancel();
+    timer_->cancel();
     backfill_step(utc_offset);
 }
 
@@ -83,15 +85,12 @@ void status_history::backfill_step(minutes utc_offset) {
         mark_watched(*rows, utc_offset);
     }
     // Other handlers (probes, requests) run between steps.
-    timer_.expires_after(std::chrono::milliseconds{2});
-    timer_.async_wait([weak = weak_from_this(), utc_offset](const boost::system::error_code& ec) {
-        if (ec) {
-            return;
-        }
-        if (auto self = weak.lock()) {
-            self->backfill_step(utc_offset);
-        }
-    });
+    timer_->async_wait_until(clock_.mono_now() + std::chrono::milliseconds{2},
+                             [weak = weak_from_this(), utc_offset] {
+                                 if (auto self = weak.lock()) {
+                                     self->backfill_step(utc_offset);
+                                 }
+                             });
 }
 
 void status_history::mark_watched(const std::string& service_key, std::int32_t day) {
@@ -220,9 +219,9 @@ std::optional<outage_record> status_history::open_outage(std::int64_t id) {
     return *found;
 }
 
-status_view build_status_view(const monitor& m, recorder& rec, const config& cfg,
-                              status_history& history, wall_time now,
-                              std::span<const maintenance_window> windows) {
+status_view build_status_view(const monitor& m, const outage_book& book, const config& cfg,
+                              status_history& history, wall_time now) {
+    const std::span<const maintenance_window> windows = book.windows();
     status_view v;
     v.title = cfg.status_page.title;
     v.logo = cfg.status_page.logo;
@@ -283,7 +282,7 @@ status_view build_status_view(const monitor& m, recorder& rec, const config& cfg
         if (!windows.empty() && planned_until(windows, s.agency, s.id, now)) {
             out.state = display_state::maintenance;
         }
-        out.open_outage = rec.open_outage(key);
+        out.open_outage = book.open_outage(key);
         if (const daily_availability_result* f = history.find(key)) {
             out.days = f->days;
             out.availability = f->total.availability;
@@ -292,7 +291,7 @@ status_view build_status_view(const monitor& m, recorder& rec, const config& cfg
         agency.services.push_back(std::move(out));
     }
 
-    for (const auto& [key, id] : rec.open_outages()) {
+    for (const auto& [key, id] : book.open_outages()) {
         const auto where = placed.find(key);
         if (where == placed.end()) {
             continue; // a service no longer configured
@@ -427,7 +426,7 @@ std::string gzip_compress(std::string_view text) {
 
 // A rendered page of one language, kept for status_history::page_max_age.
 struct cached_page {
-    std::optional<std::chrono::steady_clock::time_point> at;
+    std::optional<mono_time> at;
     std::string html;
     std::string gzip; // made on the first request that accepts it
 };
@@ -439,15 +438,13 @@ struct status_routes {
 
 } // namespace
 
-void add_status_routes(boost::asio::io_context& io, http_server& server, const monitor& m,
-                       recorder& rec, const config& cfg,
-                       const std::vector<maintenance_window>& windows) {
+void add_status_routes(time_source& clock, http_server& server, const monitor& m, recorder& rec,
+                       const outage_book& book, const config& cfg) {
     auto state = std::make_shared<status_routes>();
-    state->history = std::make_shared<status_history>(io, rec);
-    state->history->start_backfill(cfg.utc_offset, std::chrono::system_clock::now(),
-                                   m.check_count());
-    server.route("/", [state, &m, &rec, &cfg, &windows](const http_request& req,
-                                                        http_response& res) {
+    state->history = std::make_shared<status_history>(clock, rec);
+    state->history->start_backfill(cfg.utc_offset, clock.wall_now(), m.check_count());
+    server.route("/", [state, &m, &book, &cfg, &clock](const http_request& req,
+                                                       http_response& res) {
         if (req.path != "/") {
             res.status = 404;
             res.body = "not found\n";
@@ -466,12 +463,12 @@ void add_status_routes(boost::asio::io_context& io, http_server& server, const m
                                                        "; Path=/; Max-Age=31536000; SameSite=Lax");
         }
         cached_page& page = state->pages.at(static_cast<std::size_t>(lang));
-        const auto steady = std::chrono::steady_clock::now();
+        const mono_time steady = clock.mono_now();
         if (!page.at || steady - *page.at >= status_history::page_max_age || steady < *page.at) {
-            const wall_time now = std::chrono::system_clock::now();
+            const wall_time now = clock.wall_now();
             state->history->refresh(m, cfg, now);
-            page.html = render_status_page(
-                build_status_view(m, rec, cfg, *state->history, now, windows), lang);
+            page.html =
+                render_status_page(build_status_view(m, book, cfg, *state->history, now), lang);
             page.gzip.clear();
             page.at = steady;
         }

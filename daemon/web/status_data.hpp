@@ -1,6 +1,7 @@
 // Fills the status page's view (web/status_page.hpp) from the running daemon: the monitor's
-// live states, the recorder's open outages and a cache of the 90-day availability read
-// from the ledger. Also registers the `/` and `/status.js` routes.
+// live states, the outage book's open outages and maintenance windows, and a cache of the
+// 90-day availability read from the ledger. Also registers the `/` and `/status.js` routes.
+// Time is read from the daemon's time_source.
 //
 // Cost: the daily figures are recomputed at most once a minute (and when the hour
 // changes), from the outages and gaps of the window. Which days a service was watched on
@@ -13,9 +14,6 @@
 // Thread-safety: none; everything runs on the daemon's event loop.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -27,6 +25,7 @@
 
 #include "core/daily_availability.hpp"
 #include "core/maintenance.hpp"
+#include "core/time_source.hpp"
 #include "ledger/ledger.hpp"
 #include "web/status_page.hpp"
 
@@ -34,6 +33,7 @@ namespace pantau {
 
 class http_server;
 class monitor;
+class outage_book;
 class recorder;
 struct config;
 
@@ -44,7 +44,8 @@ public:
     static constexpr std::chrono::seconds page_max_age{5};
     static constexpr std::size_t backfill_rows_per_step = 5000;
 
-    status_history(boost::asio::io_context& io, recorder& rec);
+    // `clock` gives the timer that spreads the backfill over loop turns.
+    status_history(time_source& clock, recorder& rec);
     status_history(const status_history&) = delete;
     status_history& operator=(const status_history&) = delete;
 
@@ -76,7 +77,8 @@ private:
 
     std::size_t checks_ = 1; // how many checks the rows of one hour hold, for step sizes
 
-    boost::asio::steady_timer timer_;
+    time_source& clock_;
+    std::unique_ptr<timer> timer_;
     recorder& recorder_;
     // "agency/service" -> local day numbers it was probed on, sorted.
     std::unordered_map<std::string, std::vector<std::int32_t>> watched_;
@@ -103,19 +105,17 @@ private:
     bool dirty_ = false;
 };
 
-// The view of the current state. `history` should have been refreshed. A service inside
-// one of `windows` is shown in maintenance; windows active now or starting within a week
-// are listed.
-status_view build_status_view(const monitor& m, recorder& rec, const config& cfg,
-                              status_history& history, wall_time now,
-                              std::span<const maintenance_window> windows = {});
+// The view of the current state. `history` should have been refreshed. Open outages come
+// from `book`; a service inside one of its windows (the file's and the API's) is shown in
+// maintenance; windows active now or starting within a week are listed.
+status_view build_status_view(const monitor& m, const outage_book& book, const config& cfg,
+                              status_history& history, wall_time now);
 
 // GET / (status page; ?lang=id|en, remembered in the cookie pantau_lang) and
-// GET /status.js. `cfg` is the daemon's current configuration (read on every request).
-// `windows` (the escalation runtime's, config and API ones) is read on every render.
-void add_status_routes(boost::asio::io_context& io, http_server& server, const monitor& m,
-                       recorder& rec, const config& cfg,
-                       const std::vector<maintenance_window>& windows);
+// GET /status.js. `cfg` is the daemon's current configuration and `book` the coordinator's
+// (both read on every render).
+void add_status_routes(time_source& clock, http_server& server, const monitor& m, recorder& rec,
+                       const outage_book& book, const config& cfg);
 
 // The language of a request: ?lang= wins, then the pantau_lang cookie, then Indonesian.
 status_lang request_language(std::string_view query, std::string_view cookie_header);

@@ -1,5 +1,6 @@
 // The ledger end to end: outages survive kill -9, the dead time is a monitoring gap, the
-// report shows it all, and tampering is caught.
+// report shows it all, and tampering is caught. Exact durations and gap bounds are covered
+// with a manual clock in tests/unit/runtime_test.cpp; here nothing waits for a fixed time.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <thread>
 
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/process.hpp"
@@ -113,11 +113,10 @@ TEST_CASE("ledger: two outages, kill -9 during the second, report, verify, tampe
             [&] { return first.output().find("service dukcapil/kk is up") != std::string::npos; },
             10s));
 
-        // Outage 1: about 3 s, daemon running throughout.
+        // Outage 1, the daemon running throughout.
         const auto kk_down = std::chrono::steady_clock::now();
         srv.set_status("/kk", 503);
         REQUIRE(eventually([&] { return has_open_outage(base, "kk"); }, 10s));
-        std::this_thread::sleep_for(3s); // the outage lasts; a real process needs real time
         srv.set_status("/kk", 200);
         truth_kk = seconds_since(kk_down);
         REQUIRE(eventually([&] { return has_closed_outage(base, "kk", 1); }, 10s));
@@ -129,20 +128,23 @@ TEST_CASE("ledger: two outages, kill -9 during the second, report, verify, tampe
         const json open = outages_of(base, "ktp");
         REQUIRE(open.size() == 1);
         ktp_outage_id = open[0]["id"].get<std::int64_t>();
-        std::this_thread::sleep_for(1s);
         first.signal(SIGKILL);
         REQUIRE(first.wait(5s));
     }
-    std::this_thread::sleep_for(4s); // nobody is watching: a monitoring gap
 
     {
         child_process second({PANTAU_BINARY, "run", "--config", cfg});
         const std::string base = base_url(second);
         REQUIRE(eventually([&] { return http_get(base + "/-/ready").status == 200; }, 5s));
         CHECK(second.wait_for_output("monitoring gap", 5s));
-        // The open outage is still open under the same id, not a new one.
+        // The open outage is still open under the same id, not a new one, once the service
+        // has been seen down again after the restart.
         REQUIRE(eventually([&] { return has_open_outage(base, "ktp"); }, 5s));
-        std::this_thread::sleep_for(2s); // still down after the restart
+        REQUIRE(eventually(
+            [&] {
+                return second.output().find("service dukcapil/ktp is DOWN") != std::string::npos;
+            },
+            10s));
         json ktp = outages_of(base, "ktp");
         REQUIRE(ktp.size() == 1);
         CHECK(ktp[0]["id"].get<std::int64_t>() == ktp_outage_id);
@@ -189,11 +191,12 @@ TEST_CASE("ledger: two outages, kill -9 during the second, report, verify, tampe
     CHECK(services["ktp"]["outages"][0]["acknowledged_by"] == "Kepala Dinas");
     CHECK(services["kk"]["outage_count"] == 1);
     CHECK(r["summary"]["outages"] == 2);
-    // The time the daemon was dead is one monitoring gap, about 5 s long.
+    // The time the daemon was dead is one monitoring gap (from the last ledger heartbeat,
+    // written every 5 s, to the restart).
     REQUIRE(r["monitoring_gaps"].size() == 1);
     const double gap = r["monitoring_gaps"][0]["duration_seconds"].get<double>();
-    CHECK(gap >= 4.0);
-    CHECK(gap <= 12.0);
+    CHECK(gap >= 0.0);
+    CHECK(gap <= 15.0);
     CHECK(r["ledger"]["verified"] == true);
 
     const auto verify = run_program({PANTAU_BINARY, "ledger", "verify", "--config", cfg});
