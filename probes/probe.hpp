@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "core/check_spec.hpp"
 #include "core/probe_result.hpp"
 #include "core/time_source.hpp"
 

@@ -6,11 +6,15 @@
 #include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
+#include <thread>
+#include <variant>
 
 #include "config/config.hpp"
 #include "io/curl_multi.hpp"
@@ -36,6 +40,44 @@ double unix_seconds(wall_time t) {
 
 std::chrono::milliseconds::rep ms_between(mono_time from, mono_time to) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+// Re-allocates `cfg` densely. Why: it was built while yaml-cpp's tree was alive, so its
+// many small blocks sit in the gaps between the tree's, spread over the whole heap; once the
+// tree is freed, every page holding one of them stays resident and malloc_trim cannot give
+// it back (measured: 100,000 checks, 59 MB of config, 330 MB RSS). A copy made on a
+// short-lived thread is allocated from that thread's own glibc arena, densely; freeing the
+// original then leaves the main heap's pages free to trim (RSS 62 MB). The copy costs a few
+// percent of the load time. Without a thread or memory, the config stays where it is.
+void compact(config& cfg) noexcept {
+    try {
+        std::optional<config> copy;
+        std::thread copier([&]() noexcept {
+            try {
+                copy.emplace(cfg);
+            } catch (...) {
+                copy.reset();
+            }
+        });
+        copier.join();
+        if (copy) {
+            cfg = std::move(*copy);
+        }
+    } catch (...) {
+        // std::thread could not start (std::system_error): keep the original.
+    }
+}
+
+// The daemon's memory policy, applied right after every load (start-up and reload, accepted
+// or rejected): the loader has freed yaml-cpp's tree of the file, for a large file hundreds
+// of MB of small blocks; compact what is kept and hand the free heap back, so the daemon's
+// RSS reflects what it keeps for its lifetime. Short-lived commands (check-config, report)
+// skip it: their memory goes back when they exit.
+void settle_heap_after_load(std::variant<config, config_error>& loaded) noexcept {
+    if (auto* cfg = std::get_if<config>(&loaded)) {
+        compact(*cfg);
+    }
+    malloc_trim(0);
 }
 
 // Once the monitor and the coordinator have taken what they need of the checks (the monitor
@@ -85,6 +127,7 @@ public:
     int run() {
         const mono_time loading = clock_.mono_now();
         auto loaded = load_config_file(options_.config_path);
+        settle_heap_after_load(loaded);
         if (auto* err = std::get_if<config_error>(&loaded)) {
             spdlog::critical("{}", err->to_string());
             return 2;
@@ -213,6 +256,7 @@ private:
     // Returns an error message, empty on success.
     std::string reload(std::string_view trigger) {
         auto loaded = load_config_file(options_.config_path);
+        settle_heap_after_load(loaded);
         if (auto* err = std::get_if<config_error>(&loaded)) {
             std::string msg = err->to_string();
             spdlog::error("reload ({}) rejected, keeping the running configuration: {}", trigger,

@@ -1,28 +1,14 @@
-// Parsing of HTTP `json:` expectations; kept apart from config.cpp so that nlohmann's
-// headers stay out of the YAML loader.
+// Parsing of HTTP `json:` expectations; kept apart from the YAML readers so that nlohmann's
+// headers stay out of them.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <utility>
 
-#include "config/config.hpp"
+#include "config/json_expectation.hpp"
 
 namespace pantau {
-
-std::string_view to_string(json_op op) {
-    switch (op) {
-    case json_op::eq: return "==";
-    case json_op::ne: return "!=";
-    case json_op::lt: return "<";
-    case json_op::le: return "<=";
-    case json_op::gt: return ">";
-    case json_op::ge: return ">=";
-    case json_op::exists: return "exists";
-    case json_op::contains: return "contains";
-    }
-    return "?";
-}
 
 bool valid_json_pointer(std::string_view pointer, std::string& error) {
     if (pointer.empty() || pointer.front() != '/') {

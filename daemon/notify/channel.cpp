@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.hpp"
+#include "config/channel_config.hpp"
 #include "core/duration.hpp"
 #include "notify/alertmanager.hpp"
 #include "notify/email.hpp"

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "config/config.hpp"
+#include "config/channel_config.hpp"
 #include "io/curl_multi.hpp"
 #include "notify/channel.hpp"
 
