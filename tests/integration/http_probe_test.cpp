@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 
+#include "config/json_expectation.hpp"
 #include "fixtures/fixture_server.hpp"
 #include "fixtures/test_cert.hpp"
 #include "probes/http_probe.hpp"
