@@ -276,7 +276,7 @@ services:
         r, [&] { return !of_kind(r.inbox.delivered(), notification_kind::flapping).empty(); },
         10min));
     REQUIRE(r.inbox.summary() == list{"ops-hook:flapping:0"});
-    const notification& said = r.inbox.delivered()[0].message;
+    const notification said = r.inbox.delivered()[0].message; // a copy: delivered() is a new vector
     CHECK(said.check == "portal");
     CHECK(said.reason.find("% of the last results (flapping)") != std::string::npos);
     CHECK(r.check(key).flapping.flapping());
@@ -294,7 +294,7 @@ services:
         r, [&] { return !r.check(key).flapping.flapping(); }, 30min));
     CHECK(r.book().hold(id) == hold_kind::none);
     REQUIRE(r.inbox.summary() == list{"ops-hook:flapping:0", "ops-hook:firing:1"});
-    const test::delivery& fired = r.inbox.delivered()[1];
+    const test::delivery fired = r.inbox.delivered()[1];
     CHECK(fired.message.outage_id == id);
 
     // The ledger has both edges; the first level went out when the flapping stopped.
