@@ -42,27 +42,6 @@ std::map<double, std::uint64_t> lag_buckets(const std::string& metrics) {
     return out;
 }
 
-// A ledger file on tmpfs (/dev/shm when there is one): the ledger is written, and fsync'd,
-// on the loop once a second, and a disk busy with other work must not add its own stalls to
-// what this test measures. Removed (with its -wal and -shm files) at the end of the scope.
-struct tmpfs_ledger {
-    std::string path;
-    explicit tmpfs_ledger(const std::string& fallback_dir) {
-        const std::string dir =
-            std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : fallback_dir;
-        path = dir + "/pantau-test-" + std::to_string(::getpid()) + "-" +
-               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".db";
-    }
-    ~tmpfs_ledger() {
-        std::error_code ignored;
-        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-            std::filesystem::remove(path + suffix, ignored);
-        }
-    }
-    tmpfs_ledger(const tmpfs_ledger&) = delete;
-    tmpfs_ledger& operator=(const tmpfs_ledger&) = delete;
-};
-
 } // namespace
 
 TEST_CASE("email: a relay that never answers after DATA does not hold up the loop, and the "
